@@ -1,0 +1,118 @@
+// wasagi memory map — the one source of truth for every region of the WASM memory.
+//
+// The memory is created by TypeScript (src/wasm/instance.ts), imported by the module,
+// and never grows, so the Uint8Array/DataView views and the native addon's pointer
+// into it stay valid for the life of the stack. scripts/gen-layout.mjs turns the
+// `export const` lines below into src/wasm/layout.generated.ts, so both sides share
+// every offset. Each region has a single writer (DESIGN.md §3):
+//
+//   region          writer        contents
+//   CONFIG/IFACE    TypeScript    per-interface flags, MAC, hop limit, MTU
+//   ADDR, GROUP     TypeScript    unicast/anycast addresses, joined multicast groups
+//   NEIGH           TypeScript    neighbor entries (address → MAC, state); WASM writes
+//                                 only each entry's `hint` byte (STALE-used report)
+//   RX slots        native addon  frames read from the device (lengths in RX_DESC)
+//   RX_DESC verdict WASM          verdict, reason, offsets per slot
+//   TX slots/desc   TypeScript    control-plane packets; WASM finishes them (txBuild)
+//   IOV, WORK       WASM          frames to write; slots that need the control plane
+//   COUNTERS, DROPS WASM          MIB counters and per-reason drop counters
+//   EVENTS          WASM (head)   event ring; TypeScript owns the tail
+//
+// Only `export const NAME: u32 = <expression of earlier names>;` lines belong here.
+
+export const PAGE_SIZE: u32 = 65536;
+export const LAYOUT_BASE: u32 = 65536; // AssemblyScript's static data lives below this
+
+// --- interfaces -------------------------------------------------------------
+export const MAX_IFACES: u32 = 8;
+export const IFACE_BASE: u32 = LAYOUT_BASE;
+export const IFACE_STRIDE: u32 = 64;
+export const IFACE_FLAGS: u32 = 0; // u8: IFF_UP | IFF_ETHERNET
+export const IFACE_HOP_LIMIT: u32 = 1; // u8: CurHopLimit for packets we originate
+export const IFACE_MTU: u32 = 2; // u16: link MTU
+export const IFACE_MAC: u32 = 4; // 6 bytes: our link-layer address
+export const IFF_UP: u32 = 1;
+export const IFF_ETHERNET: u32 = 2; // TAP / memory link (Ethernet framing); else TUN (raw IPv6)
+
+// --- addresses (unicast and anycast) -------------------------------------------
+export const MAX_ADDRS: u32 = 64;
+export const ADDR_COUNT: u32 = IFACE_BASE + MAX_IFACES * IFACE_STRIDE; // u32
+export const ADDR_BASE: u32 = ADDR_COUNT + 16;
+export const ADDR_STRIDE: u32 = 32;
+export const ADDR_IP: u32 = 0; // 16 bytes
+export const ADDR_IFINDEX: u32 = 16; // u8
+export const ADDR_FLAGS: u32 = 17; // u8: AF_*
+export const ADDR_PREFIX_LEN: u32 = 18; // u8: on-link prefix length (0: none)
+export const AF_VALID: u32 = 1;
+export const AF_TENTATIVE: u32 = 2; // RFC 4862 §5.4: only DAD traffic
+export const AF_ANYCAST: u32 = 4;
+export const AF_DEPRECATED: u32 = 8;
+
+// --- joined multicast groups ------------------------------------------------
+export const MAX_GROUPS: u32 = 64;
+export const GROUP_COUNT: u32 = ADDR_BASE + MAX_ADDRS * ADDR_STRIDE; // u32
+export const GROUP_BASE: u32 = GROUP_COUNT + 16;
+export const GROUP_STRIDE: u32 = 32;
+export const GROUP_IP: u32 = 0; // 16 bytes
+export const GROUP_IFINDEX: u32 = 16; // u8
+
+// --- counters -----------------------------------------------------------------
+export const NUM_COUNTERS: u32 = 64;
+export const COUNTERS_BASE: u32 = GROUP_BASE + MAX_GROUPS * GROUP_STRIDE; // u64 each
+export const NUM_DROP_REASONS: u32 = 64;
+export const DROPS_BASE: u32 = COUNTERS_BASE + NUM_COUNTERS * 8; // u64 each
+
+// --- receive ------------------------------------------------------------------
+export const SLOT_SIZE: u32 = 2048; // largest frame (Ethernet header + IPv6 packet)
+export const RX_SLOTS: u32 = 256;
+export const RX_DESC_BASE: u32 = DROPS_BASE + NUM_DROP_REASONS * 8;
+export const DESC_STRIDE: u32 = 16;
+export const DESC_LEN: u32 = 0; // u32: frame length (native addon / link writes it)
+export const DESC_VERDICT: u32 = 4; // u16: Verdict
+export const DESC_REASON: u32 = 6; // u16: DropReason or ControlKind
+export const DESC_L3: u32 = 8; // u16: offset of the IPv6 header in the slot
+export const DESC_L4: u32 = 10; // u16: offset of the upper-layer header in the slot
+export const DESC_AUX: u32 = 12; // u32: verdict-specific (e.g. IPv6 packet length)
+export const RX_SLOT_BASE: u32 = RX_DESC_BASE + RX_SLOTS * DESC_STRIDE;
+
+// --- transmit (control-plane packets) --------------------------------------
+// A TX slot holds an IPv6 packet at TX_HEADROOM; txBuild writes the Ethernet
+// header in the 14 bytes before it, so a frame starts at TX_HEADROOM - 14.
+export const TX_SLOTS: u32 = 256;
+export const TX_HEADROOM: u32 = 16;
+export const TX_DESC_BASE: u32 = RX_SLOT_BASE + RX_SLOTS * SLOT_SIZE;
+export const TXD_LEN: u32 = 0; // u32: IPv6 packet length
+export const TXD_IFINDEX: u32 = 4; // u8
+export const TXD_FLAGS: u32 = 5; // u8: TXF_*
+export const TXD_STATUS: u32 = 6; // u16: Verdict written by txBuild (TX_READY, RESOLVE, DROP)
+export const TXD_MAC: u32 = 8; // 6 bytes: link-layer destination when TXF_HAVE_MAC
+export const TXF_CSUM: u32 = 1; // compute the upper-layer checksum (ICMPv6, UDP)
+export const TXF_HAVE_MAC: u32 = 2; // TXD_MAC is the destination; skip the neighbor table
+export const TX_SLOT_BASE: u32 = TX_DESC_BASE + TX_SLOTS * DESC_STRIDE;
+
+// --- write list and work list ----------------------------------------------
+export const IOV_MAX: u32 = RX_SLOTS + TX_SLOTS;
+export const IOV_BASE: u32 = TX_SLOT_BASE + TX_SLOTS * SLOT_SIZE; // u32 offset, u32 length
+export const WORK_BASE: u32 = IOV_BASE + IOV_MAX * 8; // u16 slot indexes for the control plane
+
+// --- event ring ---------------------------------------------------------------
+export const EVENT_CAPACITY: u32 = 1024; // power of two
+export const EVENT_HEAD: u32 = WORK_BASE + RX_SLOTS * 2; // u32, written by WASM
+export const EVENT_TAIL: u32 = EVENT_HEAD + 4; // u32, written by TypeScript
+export const EVENT_LOST: u32 = EVENT_HEAD + 8; // u32, written by WASM
+export const EVENT_BASE: u32 = EVENT_HEAD + 16;
+export const EVENT_STRIDE: u32 = 8; // u16 kind, u16 ifindex, u32 argument
+
+// --- neighbor table (open addressing, linear probing) -----------------------
+export const NEIGH_CAPACITY: u32 = 4096; // power of two
+export const NEIGH_BASE: u32 = EVENT_BASE + EVENT_CAPACITY * EVENT_STRIDE;
+export const NEIGH_STRIDE: u32 = 32;
+export const NE_IP: u32 = 0; // 16 bytes
+export const NE_MAC: u32 = 16; // 6 bytes
+export const NE_STATE: u32 = 22; // u8: NeighState
+export const NE_IFINDEX: u32 = 23; // u8
+export const NE_EPOCH: u32 = 24; // u8: bumped by TypeScript on every state change
+export const NE_HINT: u32 = 25; // u8: WASM copies EPOCH here when it reports a use
+
+export const LAYOUT_END: u32 = NEIGH_BASE + NEIGH_CAPACITY * NEIGH_STRIDE;
+export const MEMORY_PAGES: u32 = (LAYOUT_END + PAGE_SIZE - 1) / PAGE_SIZE;

@@ -1,0 +1,266 @@
+// rxBurst: validate and classify a burst of received frames in place
+// (DESIGN.md §3). One call per burst; per slot exactly one verdict:
+// DROP(reason, counted) · TX_READY (echo reply built in place, queued in the
+// write list) · CONTROL(kind) / DELIVER(kind) / RESOLVE (slot index appended to
+// the work list for TypeScript). Never traps: every read is preceded by a
+// length check against the frame length the device reported.
+
+import {
+  IFACE_BASE, IFACE_STRIDE, IFACE_FLAGS, IFACE_MAC, IFF_UP, IFF_ETHERNET, MAX_IFACES,
+  RX_DESC_BASE, RX_SLOT_BASE, RX_SLOTS, SLOT_SIZE, DESC_STRIDE, DESC_LEN, DESC_VERDICT, DESC_REASON,
+  DESC_L3, DESC_L4, DESC_AUX, WORK_BASE, ADDR_FLAGS, AF_TENTATIVE,
+} from '../layout';
+import { Verdict, DropReason, ControlKind, Counter } from '../verdict';
+import { count, dropDesc } from '../table/counters';
+import { addrFind, groupJoined } from '../table/addr';
+import { ethCheck, ethType, ethDstIsMulticast, ETHERTYPE_IPV6, ETH_HEADER_LEN } from '../wire/ethernet';
+import {
+  ip6Check, ip6Version, ip6PayloadLen, ip6NextHeader, ip6HopLimit, isMulticast, isLoopback,
+  IP6_SRC, IP6_DST, IP6_HEADER_LEN, NH_ICMPV6, NH_UDP, NH_HOP_BY_HOP, NH_ROUTING, NH_FRAGMENT,
+  NH_DEST_OPTS, NH_NONE,
+} from '../wire/ipv6';
+import {
+  icmp6Check, icmp6Type, icmp6Code, ndMinLen, ICMP6_ECHO_LEN, ICMP6_ECHO_REQUEST, ICMP6_ECHO_REPLY,
+  ND_ROUTER_SOLICIT, ND_ROUTER_ADVERT, ND_NEIGHBOR_SOLICIT, ND_NEIGHBOR_ADVERT, ND_REDIRECT,
+  MLD_QUERY, MLD_REPORT, MLD_DONE, MLD2_REPORT, ICMP6_DST_UNREACH,
+} from '../wire/icmpv6';
+import { udpCheck, UDP_CSUM } from '../wire/udp';
+import { verify6 } from '../csum/inet';
+import { echoInPlace } from './echo';
+import { iovCount, iovReset } from './iov';
+
+let workCount: u32 = 0;
+
+// @ts-ignore: decorator
+@inline function toControl(desc: usize, slotIndex: u32, verdict: Verdict, kind: ControlKind): void {
+  store<u16>(desc + DESC_VERDICT, <u16>verdict);
+  store<u16>(desc + DESC_REASON, <u16>kind);
+  store<u16>(WORK_BASE + (workCount << 1), <u16>slotIndex);
+  workCount++;
+}
+
+/**
+ * Classifies `n` frames received on interface `ifindex` (slots 0..n-1).
+ * Returns the number of write-list entries in the low 16 bits and the number
+ * of work-list entries (slots for the control plane) in the high 16 bits.
+ */
+export function rxBurst(ifindex: u32, n: u32, now: f64): u32 {
+  iovReset();
+  workCount = 0;
+  if (n > RX_SLOTS) n = RX_SLOTS;
+  const iface = IFACE_BASE + (ifindex < MAX_IFACES ? ifindex : 0) * IFACE_STRIDE;
+  const flags = ifindex < MAX_IFACES ? <u32>load<u8>(iface + IFACE_FLAGS) : 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const desc = RX_DESC_BASE + i * DESC_STRIDE;
+    const slot = RX_SLOT_BASE + i * SLOT_SIZE;
+    store<u64>(desc + DESC_VERDICT, 0); // verdict, reason, l3, l4
+    store<u32>(desc + DESC_AUX, 0);
+    if ((flags & IFF_UP) == 0) {
+      dropDesc(desc, DropReason.IFACE_DOWN);
+      continue;
+    }
+    rxOne(ifindex, iface, flags, i, slot, desc);
+  }
+  return iovCount() | (workCount << 16);
+}
+
+function rxOne(ifindex: u32, iface: usize, flags: u32, slotIndex: u32, slot: usize, desc: usize): void {
+  const len = load<u32>(desc + DESC_LEN);
+  if (len > SLOT_SIZE) {
+    dropDesc(desc, DropReason.SLOT_OVERFLOW);
+    return;
+  }
+  let l3: u32 = 0;
+  if (flags & IFF_ETHERNET) {
+    if (!ethCheck(len)) {
+      dropDesc(desc, DropReason.L2_TRUNCATED);
+      return;
+    }
+    // Accept frames to our MAC and to multicast MACs; group filtering happens
+    // on the IPv6 destination below.
+    if (!ethDstIsMulticast(slot) &&
+        (load<u32>(slot) != load<u32>(iface + IFACE_MAC) || load<u16>(slot, 4) != load<u16>(iface + IFACE_MAC, 4))) {
+      dropDesc(desc, DropReason.L2_NOT_FOR_US);
+      return;
+    }
+    if (ethType(slot) != ETHERTYPE_IPV6) {
+      dropDesc(desc, DropReason.L2_ETHERTYPE);
+      return;
+    }
+    l3 = ETH_HEADER_LEN;
+  }
+  count(Counter.Ip6InReceives);
+  const ip = slot + l3;
+  const avail = len - l3;
+  if (!ip6Check(avail)) {
+    count(Counter.Ip6InTruncatedPkts);
+    dropDesc(desc, DropReason.IP6_TRUNCATED);
+    return;
+  }
+  if (ip6Version(ip) != 6) {
+    count(Counter.Ip6InHdrErrors);
+    dropDesc(desc, DropReason.IP6_VERSION);
+    return;
+  }
+  // RFC 8200 §3: Payload Length counts everything after the fixed header; a
+  // frame may be longer (Ethernet padding), never shorter.
+  const plen = ip6PayloadLen(ip);
+  if (plen + IP6_HEADER_LEN > avail) {
+    count(Counter.Ip6InTruncatedPkts);
+    dropDesc(desc, DropReason.IP6_TRUNCATED);
+    return;
+  }
+  const src = ip + IP6_SRC;
+  const dst = ip + IP6_DST;
+  if (isMulticast(src)) { // RFC 4291 §2.7: never a source
+    count(Counter.Ip6InAddrErrors);
+    dropDesc(desc, DropReason.IP6_SRC_MULTICAST);
+    return;
+  }
+  if (isLoopback(src) || isLoopback(dst)) { // RFC 4291 §2.5.3: never on a link
+    count(Counter.Ip6InAddrErrors);
+    dropDesc(desc, DropReason.IP6_SRC_LOOPBACK);
+    return;
+  }
+  let tentative = false;
+  const mcast = isMulticast(dst);
+  if (mcast) {
+    if (!groupJoined(ifindex, dst)) {
+      dropDesc(desc, DropReason.IP6_GROUP_NOT_JOINED);
+      return;
+    }
+    count(Counter.Ip6InMcastPkts);
+  } else {
+    const a = addrFind(ifindex, dst);
+    if (a == 0) {
+      count(Counter.Ip6InAddrErrors);
+      dropDesc(desc, DropReason.IP6_NOT_OURS);
+      return;
+    }
+    tentative = (load<u8>(a + ADDR_FLAGS) & AF_TENTATIVE) != 0;
+  }
+  store<u16>(desc + DESC_L3, <u16>l3);
+  const l4 = ip + IP6_HEADER_LEN;
+  store<u16>(desc + DESC_L4, <u16>(l3 + IP6_HEADER_LEN));
+  store<u32>(desc + DESC_AUX, plen + IP6_HEADER_LEN);
+  const nh = ip6NextHeader(ip);
+
+  if (nh == NH_ICMPV6) {
+    if (!icmp6Check(plen)) {
+      count(Counter.Icmp6InErrors);
+      dropDesc(desc, DropReason.ICMP6_TRUNCATED);
+      return;
+    }
+    if (!verify6(ip, l4, plen, NH_ICMPV6)) { // RFC 4443 §2.3
+      count(Counter.Icmp6InCsumErrors);
+      count(Counter.Icmp6InErrors);
+      dropDesc(desc, DropReason.ICMP6_CHECKSUM);
+      return;
+    }
+    count(Counter.Icmp6InMsgs);
+    const type = icmp6Type(l4);
+    // RFC 4862 §5.4: a tentative address takes only DAD's Neighbor Solicitations.
+    if (tentative && type != ND_NEIGHBOR_SOLICIT) {
+      dropDesc(desc, DropReason.IP6_TENTATIVE);
+      return;
+    }
+    if (type == ICMP6_ECHO_REQUEST) {
+      count(Counter.Icmp6InEchos);
+      if (plen < ICMP6_ECHO_LEN) {
+        count(Counter.Icmp6InErrors);
+        dropDesc(desc, DropReason.ICMP6_TRUNCATED);
+        return;
+      }
+      if (mcast) {
+        toControl(desc, slotIndex, Verdict.CONTROL, ControlKind.ECHO_MULTICAST);
+        return;
+      }
+      const v = echoInPlace(ifindex, iface, flags, slot, l3, plen, desc);
+      if (v == Verdict.RESOLVE) toControl(desc, slotIndex, Verdict.RESOLVE, ControlKind.NONE);
+      return;
+    }
+    if (type == ICMP6_ECHO_REPLY) {
+      count(Counter.Icmp6InEchoReplies);
+      if (plen < ICMP6_ECHO_LEN) {
+        count(Counter.Icmp6InErrors);
+        dropDesc(desc, DropReason.ICMP6_TRUNCATED);
+        return;
+      }
+      count(Counter.Ip6InDelivers);
+      toControl(desc, slotIndex, Verdict.DELIVER, ControlKind.ECHO_REPLY);
+      return;
+    }
+    if (type >= ND_ROUTER_SOLICIT && type <= ND_REDIRECT) {
+      if (type == ND_ROUTER_SOLICIT) count(Counter.Icmp6InRouterSolicits);
+      else if (type == ND_ROUTER_ADVERT) count(Counter.Icmp6InRouterAdvertisements);
+      else if (type == ND_NEIGHBOR_SOLICIT) count(Counter.Icmp6InNeighborSolicits);
+      else if (type == ND_NEIGHBOR_ADVERT) count(Counter.Icmp6InNeighborAdvertisements);
+      else count(Counter.Icmp6InRedirects);
+      // RFC 4861 §6.1.1, §6.1.2, §7.1.1, §7.1.2, §8.1: Hop Limit 255 proves
+      // the message was not forwarded; Code is 0; the fixed part is present.
+      if (ip6HopLimit(ip) != 255) {
+        dropDesc(desc, DropReason.ND_HOP_LIMIT);
+        return;
+      }
+      if (icmp6Code(l4) != 0) {
+        dropDesc(desc, DropReason.ND_CODE);
+        return;
+      }
+      if (plen < ndMinLen(type)) {
+        count(Counter.Icmp6InErrors);
+        dropDesc(desc, DropReason.ICMP6_TRUNCATED);
+        return;
+      }
+      toControl(desc, slotIndex, Verdict.CONTROL, ControlKind.ND);
+      return;
+    }
+    if (type == MLD_QUERY || type == MLD_REPORT || type == MLD_DONE || type == MLD2_REPORT) {
+      count(Counter.Icmp6InMLD);
+      toControl(desc, slotIndex, Verdict.CONTROL, ControlKind.MLD);
+      return;
+    }
+    if (type < 128) { // error messages go to the upper layer (RFC 4443 §2.4 a, d)
+      if (type == ICMP6_DST_UNREACH) count(Counter.Icmp6InDestUnreachs);
+      toControl(desc, slotIndex, Verdict.CONTROL, ControlKind.ICMP6_ERROR);
+      return;
+    }
+    dropDesc(desc, DropReason.ICMP6_UNKNOWN_INFO); // RFC 4443 §2.4 b
+    return;
+  }
+  if (tentative) {
+    dropDesc(desc, DropReason.IP6_TENTATIVE);
+    return;
+  }
+  if (nh == NH_UDP) {
+    if (!udpCheck(l4, plen)) {
+      count(Counter.Udp6InErrors);
+      dropDesc(desc, DropReason.UDP_TRUNCATED);
+      return;
+    }
+    if (load<u16>(l4 + UDP_CSUM) == 0) { // RFC 8200 §8.1: mandatory over IPv6
+      count(Counter.Udp6InErrors);
+      dropDesc(desc, DropReason.UDP_ZERO_CHECKSUM);
+      return;
+    }
+    if (!verify6(ip, l4, plen, NH_UDP)) {
+      count(Counter.Udp6InCsumErrors);
+      count(Counter.Udp6InErrors);
+      dropDesc(desc, DropReason.UDP_CHECKSUM);
+      return;
+    }
+    count(Counter.Ip6InDelivers);
+    toControl(desc, slotIndex, Verdict.DELIVER, ControlKind.UDP);
+    return;
+  }
+  if (nh == NH_NONE) { // RFC 8200 §4.7
+    dropDesc(desc, DropReason.IP6_NO_NEXT_HEADER);
+    return;
+  }
+  if (nh == NH_HOP_BY_HOP || nh == NH_ROUTING || nh == NH_FRAGMENT || nh == NH_DEST_OPTS) {
+    count(Counter.Ip6InDiscards);
+    dropDesc(desc, DropReason.IP6_EXT_UNSUPPORTED);
+    return;
+  }
+  count(Counter.Ip6InUnknownProtos);
+  dropDesc(desc, DropReason.IP6_PROTO_UNSUPPORTED);
+}

@@ -1,0 +1,121 @@
+// Verdicts, drop reasons, control kinds, counters, event kinds and neighbor states,
+// shared by WASM and TypeScript (mirrored into src/wasm/layout.generated.ts).
+// Only `export const enum` blocks with `NAME = number,` members belong here.
+
+/** What rxBurst/txBuild decided for one slot. */
+export const enum Verdict {
+  NONE = 0,
+  DROP = 1, // dropped; DESC_REASON holds the DropReason (counted)
+  TX_READY = 2, // a reply was built in place and queued in the write list
+  CONTROL = 3, // the control plane must look at it; DESC_REASON holds the ControlKind
+  DELIVER = 4, // upper-layer data for a socket (UDP, echo replies)
+  RESOLVE = 5, // built, but the next hop's link-layer address is unknown
+}
+
+/** Why a packet was dropped. Each drop site cites the rule it enforces. */
+export const enum DropReason {
+  NONE = 0,
+  L2_TRUNCATED = 1, // shorter than an Ethernet header
+  L2_NOT_FOR_US = 2, // destination MAC is neither ours nor multicast
+  L2_ETHERTYPE = 3, // not IPv6 (IPv4/ARP arrive with the dual-stack issue)
+  IP6_TRUNCATED = 4, // shorter than 40 bytes, or Payload Length beyond the frame (RFC 8200 §3)
+  IP6_VERSION = 5, // Version ≠ 6 (RFC 8200 §3)
+  IP6_SRC_MULTICAST = 6, // multicast source address (RFC 4291 §2.7)
+  IP6_SRC_LOOPBACK = 7, // ::1 from a link (RFC 4291 §2.5.3)
+  IP6_NOT_OURS = 8, // unicast destination that is not one of our addresses
+  IP6_GROUP_NOT_JOINED = 9, // multicast destination we do not listen to
+  IP6_JUMBO = 10, // Payload Length 0 (jumbogram, RFC 2675) is not supported
+  IP6_EXT_UNSUPPORTED = 11, // extension headers: handled by the IPv6-core issue
+  IP6_NO_NEXT_HEADER = 12, // Next Header 59 (RFC 8200 §4.7)
+  IP6_PROTO_UNSUPPORTED = 13, // upper-layer protocol we do not implement
+  IP6_TENTATIVE = 14, // to a tentative address, not DAD (RFC 4862 §5.4)
+  IFACE_DOWN = 15, // the interface is down or unknown
+  ICMP6_TRUNCATED = 16, // shorter than the ICMPv6 header or the message's fixed part
+  ICMP6_CHECKSUM = 17, // bad ICMPv6 checksum (RFC 4443 §2.3)
+  ICMP6_UNKNOWN_INFO = 18, // unknown informational type: silently discarded (RFC 4443 §2.4 b)
+  ND_HOP_LIMIT = 19, // ND message with Hop Limit ≠ 255 (RFC 4861 §6.1, §7.1, §8.1)
+  ND_CODE = 20, // ND message with Code ≠ 0 (RFC 4861 §6.1, §7.1, §8.1)
+  UDP_TRUNCATED = 21, // shorter than 8 bytes or Length beyond the payload (RFC 768)
+  UDP_ZERO_CHECKSUM = 22, // UDP over IPv6 with checksum 0 (RFC 8200 §8.1)
+  UDP_CHECKSUM = 23, // bad UDP checksum
+  UDP_NO_PORT = 24, // no socket on that port
+  TX_TOO_BIG = 25, // control-plane packet larger than a slot or the link MTU
+  TX_NO_ROUTE = 26, // no next hop for the destination
+  RESOLVE_FAILED = 27, // address resolution failed (RFC 4861 §7.2.2)
+  RESOLVE_QUEUE_FULL = 28, // too many packets queued for one neighbor
+  ND_INVALID = 29, // ND message that fails the rest of the validation (control plane)
+  ECHO_MCAST_NO_SOURCE = 30, // multicast echo with no unicast address to answer from
+  WRITE_FAILED = 31, // the device did not take the frame (full queue)
+  ICMP6_UNHANDLED = 32, // ICMPv6 message we receive but do not act on yet (MLD, errors)
+  ECHO_UNSPEC_SOURCE = 33, // echo request from :: cannot be answered (RFC 4443 §4.2)
+  SLOT_OVERFLOW = 34, // a descriptor claims more bytes than a slot holds
+}
+
+/** Why a packet went to the control plane. */
+export const enum ControlKind {
+  NONE = 0,
+  ND = 1, // RS/RA/NS/NA/Redirect, hop limit and code already checked
+  ECHO_MULTICAST = 2, // echo request to a multicast group: reply source chosen in TypeScript
+  ICMP6_ERROR = 3, // ICMPv6 error message for an upper layer
+  MLD = 4, // MLD query/report
+  ECHO_REPLY = 5, // echo reply for one of our pings (verdict DELIVER)
+  UDP = 6, // UDP datagram (verdict DELIVER)
+}
+
+/** Link-level state of a neighbor entry as the fast path sees it (RFC 4861 §7.3.2). */
+export const enum NeighState {
+  EMPTY = 0,
+  INCOMPLETE = 1,
+  REACHABLE = 2,
+  STALE = 3,
+  DELAY = 4,
+  PROBE = 5,
+  DELETED = 6, // tombstone: probing continues past it
+}
+
+/** Kinds of entries in the event ring. */
+export const enum EventKind {
+  NONE = 0,
+  NEIGH_STALE_USED = 1, // a STALE entry was used to send: STALE → DELAY (RFC 4861 §7.3.3)
+}
+
+/** MIB counters, named like Linux's /proc/net/snmp6. */
+export const enum Counter {
+  Ip6InReceives = 0,
+  Ip6InHdrErrors = 1,
+  Ip6InAddrErrors = 2,
+  Ip6InUnknownProtos = 3,
+  Ip6InTruncatedPkts = 4,
+  Ip6InDiscards = 5,
+  Ip6InDelivers = 6,
+  Ip6OutRequests = 7,
+  Ip6OutDiscards = 8,
+  Ip6OutNoRoutes = 9,
+  Ip6InMcastPkts = 10,
+  Ip6OutMcastPkts = 11,
+  Icmp6InMsgs = 12,
+  Icmp6InErrors = 13,
+  Icmp6OutMsgs = 14,
+  Icmp6InCsumErrors = 15,
+  Icmp6InEchos = 16,
+  Icmp6InEchoReplies = 17,
+  Icmp6OutEchos = 18,
+  Icmp6OutEchoReplies = 19,
+  Icmp6InRouterSolicits = 20,
+  Icmp6InRouterAdvertisements = 21,
+  Icmp6InNeighborSolicits = 22,
+  Icmp6InNeighborAdvertisements = 23,
+  Icmp6InRedirects = 24,
+  Icmp6OutRouterSolicits = 25,
+  Icmp6OutNeighborSolicits = 26,
+  Icmp6OutNeighborAdvertisements = 27,
+  Udp6InDatagrams = 28,
+  Udp6NoPorts = 29,
+  Udp6InErrors = 30,
+  Udp6InCsumErrors = 31,
+  Udp6OutDatagrams = 32,
+  Icmp6InDestUnreachs = 33,
+  Icmp6OutDestUnreachs = 34,
+  Icmp6InMLD = 35,
+  Icmp6OutErrors = 36,
+}
