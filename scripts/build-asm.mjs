@@ -1,5 +1,5 @@
-// Builds the hot path twice (DESIGN.md §3, STYLE.md 11): build/wasagi.wasm
-// without SIMD and build/wasagi.simd.wasm with it, then generates the TypeScript
+// Builds the hot path twice (DESIGN.md §3, STYLE.md 11): dist/asm/wasagi.wasm
+// without SIMD and dist/asm/wasagi.simd.wasm with it (build/ belongs to node-gyp), then generates the TypeScript
 // mirror of the memory map. Memory is imported with a fixed size and never grows.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -15,14 +15,14 @@ const gen = spawnSync(process.execPath, [join(root, 'scripts/gen-layout.mjs')], 
 if (gen.status !== 0) process.exit(1);
 const generated = readFileSync(join(root, 'src/wasm/layout.generated.ts'), 'utf8');
 const MEMORY_PAGES = Number(/export const MEMORY_PAGES = (\d+);/.exec(generated)[1]);
-mkdirSync(join(root, 'build'), { recursive: true });
+mkdirSync(join(root, 'dist/asm'), { recursive: true });
 
 for (const [out, extra] of [
   ['wasagi.wasm', ['--disable', 'simd']],
   ['wasagi.simd.wasm', ['--enable', 'simd']],
 ]) {
   const args = [
-    asc, 'asm/index.ts', '--config', 'asm/asconfig.json', '-o', `build/${out}`,
+    asc, 'asm/index.ts', '--config', 'asm/asconfig.json', '-o', `dist/asm/${out}`,
     '--initialMemory', String(MEMORY_PAGES), '--maximumMemory', String(MEMORY_PAGES), ...extra,
   ];
   const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });

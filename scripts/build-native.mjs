@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const strict = process.argv.includes('--strict');
@@ -16,8 +17,12 @@ try {
 } catch {
   gyp = null;
 }
+// Build against the headers installed with Node when they are there: node-gyp
+// would otherwise try to download them, and this machine reaches no such host.
+const args = [gyp, 'rebuild'];
+if (!process.env.npm_config_nodedir && existsSync('/usr/include/node/common.gypi')) args.push('--nodedir=/usr');
 const r = gyp
-  ? spawnSync(process.execPath, [gyp, 'rebuild'], { cwd: root, stdio: 'inherit' })
+  ? spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' })
   : { status: 1, error: new Error('node-gyp is not installed') };
 if (r.status !== 0) {
   const why = r.error ? r.error.message : `node-gyp exited with ${r.status}`;

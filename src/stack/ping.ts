@@ -1,0 +1,186 @@
+// ICMPv6 echo client (RFC 4443 §4.1) with iputils ping's behaviour: an
+// identifier per pinger, sequence numbers from 1, an 8-byte timestamp then a
+// byte pattern as data, `-f` flood mode (next request on each reply, or every
+// 10 ms), and a summary with min/avg/max/mdev. Sans-IO: the stack calls
+// onDeadline/onReply with `now` and sends what it asks for.
+
+import { EventEmitter } from 'node:events';
+import { NEVER, type Instant } from '../time/instant.js';
+import type { Ip6 } from '../wire/address.js';
+
+export interface PingOptions {
+  /** Requests to send (default: 4 for the API, like a bounded `ping -c 4`). */
+  count?: number;
+  /** Seconds between requests (default 1; ignored with flood). */
+  interval?: number;
+  /** Data bytes after the ICMPv6 header (default 56). */
+  size?: number;
+  /** Seconds to wait for replies after the last request (default 1; flood: 0.2). */
+  timeout?: number;
+  /** As fast as replies come back, at least every 10 ms (`ping -f`). */
+  flood?: boolean;
+}
+
+export interface PingReply {
+  seq: number;
+  bytes: number;
+  from: string;
+  hopLimit: number;
+  /** Round-trip time in milliseconds. */
+  rtt: number;
+  duplicate: boolean;
+}
+
+export interface PingSummary {
+  destination: string;
+  transmitted: number;
+  received: number;
+  duplicates: number;
+  /** Percent. */
+  loss: number;
+  min: number;
+  avg: number;
+  max: number;
+  mdev: number;
+  /** Milliseconds from the first request to the end. */
+  time: number;
+  /** Every round-trip time in order of arrival (for drawing). */
+  rtts: number[];
+}
+
+export const FLOOD_INTERVAL = 10; // ms, iputils ping -f
+
+export class Pinger extends EventEmitter {
+  readonly count: number;
+  readonly interval: number;
+  readonly size: number;
+  readonly timeout: number;
+  readonly flood: boolean;
+  private sent = 0;
+  private received = 0;
+  private dups = 0;
+  private nextSend: Instant;
+  private finishAt: Instant = NEVER;
+  private startedAt: Instant;
+  private sendTimes: Float64Array;
+  private seen: Uint8Array;
+  private rtts: number[] = [];
+  private finished = false;
+  /** Resolves with the summary when the pinger is done. */
+  readonly done: Promise<PingSummary>;
+  private resolveDone!: (s: PingSummary) => void;
+
+  constructor(
+    readonly id: number,
+    readonly ifindex: number,
+    readonly src: Ip6,
+    readonly dst: Ip6,
+    readonly destination: string,
+    opts: Required<PingOptions>,
+    now: Instant,
+    private readonly send: (p: Pinger, seq: number, payload: Uint8Array) => void,
+  ) {
+    super();
+    this.count = opts.count;
+    this.interval = opts.interval * 1000;
+    this.size = opts.size;
+    this.timeout = opts.timeout * 1000;
+    this.flood = opts.flood;
+    this.nextSend = now;
+    this.startedAt = now;
+    this.sendTimes = new Float64Array(65536).fill(NaN);
+    this.seen = new Uint8Array(65536);
+    this.done = new Promise((r) => (this.resolveDone = r));
+  }
+
+  get isDone(): boolean {
+    return this.finished;
+  }
+
+  nextDeadline(): Instant {
+    if (this.finished) return NEVER;
+    return Math.min(this.sent < this.count ? this.nextSend : NEVER, this.finishAt);
+  }
+
+  onDeadline(now: Instant): void {
+    if (this.finished) return;
+    if (this.sent < this.count && now >= this.nextSend) this.sendOne(now);
+    if (now >= this.finishAt) this.finish(now);
+  }
+
+  /** An echo reply with our identifier arrived. */
+  onReply(seq: number, bytes: number, from: string, hopLimit: number, now: Instant): void {
+    if (this.finished) return;
+    const s = seq & 0xffff;
+    const t = this.sendTimes[s];
+    if (Number.isNaN(t)) return; // never sent (or from a previous wrap)
+    const duplicate = this.seen[s] === 1;
+    const rtt = now - t;
+    if (duplicate) this.dups++;
+    else {
+      this.seen[s] = 1;
+      this.received++;
+      this.rtts.push(rtt);
+    }
+    this.emit('reply', { seq: s, bytes, from, hopLimit, rtt, duplicate } satisfies PingReply);
+    if (this.received === this.count) {
+      this.finish(now);
+      return;
+    }
+    if (this.flood && !duplicate && this.sent < this.count) {
+      this.sendOne(now);
+    }
+  }
+
+  /** Stops early (Ctrl-C) and reports. */
+  stop(now: Instant): void {
+    this.finish(now);
+  }
+
+  private sendOne(now: Instant): void {
+    const seq = (this.sent + 1) & 0xffff;
+    const payload = new Uint8Array(this.size);
+    // iputils: a timestamp first (when it fits), then bytes counting up.
+    for (let i = 0; i < payload.length; i++) payload[i] = i & 0xff;
+    if (payload.length >= 8) new DataView(payload.buffer).setFloat64(0, now, true);
+    this.sendTimes[seq] = now;
+    this.seen[seq] = 0;
+    this.sent++;
+    this.nextSend = now + (this.flood ? FLOOD_INTERVAL : this.interval);
+    if (this.sent >= this.count) this.finishAt = now + this.timeout;
+    this.send(this, seq, payload);
+  }
+
+  private finish(now: Instant): void {
+    if (this.finished) return;
+    this.finished = true;
+    const n = this.rtts.length;
+    let min = n ? Infinity : 0;
+    let max = 0;
+    let sum = 0;
+    let sum2 = 0;
+    for (const r of this.rtts) {
+      min = Math.min(min, r);
+      max = Math.max(max, r);
+      sum += r;
+      sum2 += r * r;
+    }
+    const avg = n ? sum / n : 0;
+    const mdev = n ? Math.sqrt(Math.max(0, sum2 / n - avg * avg)) : 0; // iputils' mdev
+    const summary: PingSummary = {
+      destination: this.destination,
+      transmitted: this.sent,
+      received: this.received,
+      duplicates: this.dups,
+      loss: this.sent ? ((this.sent - this.received) / this.sent) * 100 : 0,
+      min,
+      avg,
+      max,
+      mdev,
+      time: now - this.startedAt,
+      rtts: this.rtts,
+    };
+    this.emit('done', summary);
+    this.resolveDone(summary);
+  }
+}
