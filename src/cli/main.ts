@@ -1,0 +1,288 @@
+// The `wasagi` command: demo (the embedded default), up (a stack on a TAP/TUN
+// device), show and ping (talking to a running `up` through its control socket),
+// bench (the benchmarks).
+
+import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
+import { Stack } from '../stack/stack.js';
+import { createMemoryLink } from '../device/memory.js';
+import type { StackEvent } from '../stack/events.js';
+import type { PingReply, PingSummary } from '../stack/ping.js';
+import { formatAddrText, formatNeighText, formatStatsText, showNeigh, type LinkAddrs, type NeighJson } from '../stack/show.js';
+import { ctlRequest, defaultCtlPath, serveCtl } from './ctl.js';
+import { histogram, percentile } from './draw.js';
+import { WasagiError } from '../errors.js';
+
+const USAGE = `usage: wasagi <command> [options]
+
+  demo [--count N] [--size BYTES]
+        Two stacks on a simulated link inside this process (no root): they
+        resolve each other, ping, then flood-ping; prints what happened and the
+        RTT distribution. This is what "npm start" runs.
+  up --tap NAME [--tun] [--mac MAC] [--addr ADDR/PLEN]... [--mtu N] [--ctl PATH] [--verbose]
+        Runs the stack on a TAP (or, with --tun, TUN) device until interrupted.
+        Needs CAP_NET_ADMIN. The device is created if it does not exist.
+  show addr|neigh|stats [--json] [--ctl PATH]
+        Asks a running "wasagi up" (like "ip -6 addr", "ip -6 neigh", nstat).
+  ping DEST [-c COUNT] [-i SECONDS] [-s SIZE] [-W SECONDS] [-f] [--ctl PATH]
+        Pings from a running "wasagi up", printing like iputils ping; exits 0
+        when a reply came, 1 when none did.
+  bench [--quick]
+        Runs the benchmarks (same as "npm run bench").
+
+The control socket defaults to $WASAGI_CTL or ${defaultCtlPath()}.`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'demo':
+        return await demo(rest);
+      case 'up':
+        return await up(rest);
+      case 'show':
+        return await show(rest);
+      case 'ping':
+        return await ping(rest);
+      case 'bench': {
+        const m = await import('../../bench/index.js');
+        return await m.main(rest);
+      }
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        return cmd === undefined ? 2 : 0;
+      default:
+        console.error(`wasagi: unknown command ${JSON.stringify(cmd)}\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (e) {
+    const err = e as { code?: string; message?: string };
+    if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || err.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+      console.error(`wasagi ${cmd}: ${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    console.error(`wasagi ${cmd}: ${err.message ?? e}${err.code ? ` [${err.code}]` : ''}`);
+    return 2;
+  }
+}
+
+function intOpt(name: string, v: string | undefined, def: number, min: number, max: number): number {
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new WasagiError('ERR_INVALID_ARG', `--${name} must be an integer ${min}..${max}, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+function numOpt(name: string, v: string | undefined, def: number, min: number): number {
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min) throw new WasagiError('ERR_INVALID_ARG', `${name} must be a number ≥ ${min}, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+// --- demo ---------------------------------------------------------------------
+
+async function demo(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { count: { type: 'string' }, size: { type: 'string' } } });
+  const count = intOpt('count', values.count, 10_000, 1, 10_000_000);
+  const size = intOpt('size', values.size, 56, 0, 1452);
+  const t0 = performance.now();
+  const stamp = (): string => `[${((performance.now() - t0) / 1000).toFixed(3)}s]`;
+  const link = createMemoryLink();
+  const a = new Stack();
+  const b = new Stack();
+  const log = (who: string) => (e: StackEvent) => {
+    switch (e.type) {
+      case 'InterfaceAdded':
+        console.log(`${stamp()} ${who}: interface ${e.name} up (${e.kind}, lladdr ${e.lladdr}, mtu ${e.mtu})`);
+        break;
+      case 'AddressAdded':
+        console.log(`${stamp()} ${who}: address ${e.address}/${e.prefixLen}`);
+        break;
+      case 'NeighborChanged':
+        console.log(`${stamp()} ${who}: neighbor ${e.address} ${e.state}${e.lladdr ? ` lladdr ${e.lladdr}` : ''}`);
+        break;
+      case 'ResolutionFailed':
+        console.log(`${stamp()} ${who}: could not resolve ${e.address} (${e.dropped} packets dropped)`);
+        break;
+    }
+  };
+  a.on('event', log('A'));
+  b.on('event', log('B'));
+  console.log(`wasagi demo: two stacks on an in-process Ethernet link (hot path: ${a.engine.simd ? 'WASM SIMD' : 'WASM scalar'})`);
+  a.addInterface({ link, name: 'sim0', mac: '02:00:5e:00:00:0a', addresses: ['2001:db8:d::a/64'] });
+  b.addInterface({ link, name: 'sim0', mac: '02:00:5e:00:00:0b', addresses: ['2001:db8:d::b/64'] });
+
+  console.log(`\n$ ping -c 3 -i 0.2 2001:db8:d::b   (from A; the first request waits for address resolution)`);
+  const s1 = await runPing(a, '2001:db8:d::b', { count: 3, interval: 0.2, size }, true);
+  printSummary(s1);
+  console.log(`\n$ ping -c 2 fe80::5eff:fe00:a%sim0   (from B, link-local with a zone)`);
+  const s2 = await runPing(b, 'fe80::5eff:fe00:a%sim0', { count: 2, interval: 0.2, size }, true);
+  printSummary(s2);
+
+  console.log(`\nA$ ip -6 neigh\n${indent(formatNeighText(showNeigh(a)))}`);
+  console.log(`B$ ip -6 neigh\n${indent(formatNeighText(showNeigh(b)))}`);
+
+  console.log(`\n$ ping -f -c ${count} -s ${size} 2001:db8:d::b   (flood from A; B answers in WASM)`);
+  const fp = a.ping('2001:db8:d::b', { count, size, flood: true });
+  let last = 0;
+  fp.on('reply', () => {
+    const n = ++last;
+    if (n % Math.max(1, Math.floor(count / 10)) === 0) process.stderr.write(`\r  ${n}/${count} replies…`);
+  });
+  const fs = await fp.done;
+  process.stderr.write('\r' + ' '.repeat(40) + '\r');
+  printSummary(fs);
+  const pps = fs.received / (fs.time / 1000);
+  const sorted = [...fs.rtts].sort((x, y) => x - y);
+  console.log(`  ${pps.toFixed(0)} echoes/s through two stacks in one process; p50 ${fmtMs(percentile(sorted, 50))} ms, p99 ${fmtMs(percentile(sorted, 99))} ms`);
+  console.log(`  RTT distribution:`);
+  for (const l of histogram(fs.rtts)) console.log(`    ${l}`);
+
+  const cb = b.counters();
+  console.log(`\nB counters: Ip6InReceives ${cb.mib.Ip6InReceives}, Icmp6InEchos ${cb.mib.Icmp6InEchos}, Icmp6OutEchoReplies ${cb.mib.Icmp6OutEchoReplies}, NS in/out ${cb.mib.Icmp6InNeighborSolicits}/${cb.mib.Icmp6OutNeighborSolicits}, NA in/out ${cb.mib.Icmp6InNeighborAdvertisements}/${cb.mib.Icmp6OutNeighborAdvertisements}`);
+  const drops = Object.entries(cb.drops).filter(([, v]) => v > 0);
+  console.log(`B drops: ${drops.length ? drops.map(([k, v]) => `${k} ${v}`).join(', ') : 'none'}`);
+  a.close();
+  b.close();
+  return fs.received === fs.transmitted && s1.received === 3 && s2.received === 2 ? 0 : 1;
+}
+
+function indent(s: string): string {
+  return s
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
+}
+
+function fmtMs(ms: number): string {
+  return ms.toFixed(3);
+}
+
+function runPing(stack: Stack, dest: string, opts: { count: number; interval: number; size: number }, verbose: boolean): Promise<PingSummary> {
+  const p = stack.ping(dest, opts);
+  console.log(`PING ${p.destination} (${p.destination}) ${p.size} data bytes`);
+  if (verbose) p.on('reply', (r: PingReply) => printReply(r));
+  return p.done;
+}
+
+function printReply(r: PingReply): void {
+  console.log(`${r.bytes} bytes from ${r.from}: icmp_seq=${r.seq} ttl=${r.hopLimit} time=${r.rtt < 10 ? r.rtt.toFixed(3) : r.rtt.toFixed(1)} ms${r.duplicate ? ' (DUP!)' : ''}`);
+}
+
+function printSummary(s: PingSummary): void {
+  console.log(`\n--- ${s.destination} ping statistics ---`);
+  console.log(
+    `${s.transmitted} packets transmitted, ${s.received} received,${s.duplicates ? ` +${s.duplicates} duplicates,` : ''} ${+s.loss.toFixed(4)}% packet loss, time ${Math.round(s.time)}ms`,
+  );
+  if (s.received) console.log(`rtt min/avg/max/mdev = ${fmtMs(s.min)}/${fmtMs(s.avg)}/${fmtMs(s.max)}/${fmtMs(s.mdev)} ms`);
+}
+
+// --- up ---------------------------------------------------------------------------
+
+async function up(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      tap: { type: 'string' },
+      tun: { type: 'boolean' },
+      mac: { type: 'string' },
+      addr: { type: 'string', multiple: true },
+      mtu: { type: 'string' },
+      ctl: { type: 'string' },
+      verbose: { type: 'boolean', short: 'v' },
+    },
+  });
+  if (!values.tap) throw new WasagiError('ERR_INVALID_ARG', 'up needs --tap NAME');
+  const mtu = values.mtu === undefined ? undefined : intOpt('mtu', values.mtu, 1500, 1280, 2034);
+  const stack = new Stack();
+  if (values.verbose) {
+    stack.on('event', (e: StackEvent) => console.error(`wasagi: ${JSON.stringify(e)}`));
+  }
+  const iface = stack.addInterface({
+    tap: { name: values.tap, mode: values.tun ? 'tun' : 'tap', mtu },
+    mac: values.mac,
+    addresses: values.addr ?? [],
+  });
+  const ctl = values.ctl ?? defaultCtlPath();
+  const server = await serveCtl(stack, ctl);
+  const addrs = iface.addresses.map((a) => `${stack.formatAddr(a.addr, iface)}/${a.prefixLen}`).join(', ');
+  console.log(`wasagi up: ${iface.name} (${iface.device.kind}${iface.mac ? `, lladdr ${formatMacOf(iface.mac)}` : ''}, mtu ${iface.mtu}) ${addrs}; control socket ${ctl}; hot path ${stack.engine.simd ? 'SIMD' : 'scalar'}`);
+  return new Promise<number>((resolve) => {
+    const stop = (sig: string): void => {
+      console.error(`wasagi: ${sig}, shutting down`);
+      server.close();
+      stack.close();
+      resolve(0);
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}
+
+function formatMacOf(mac: Uint8Array): string {
+  return Array.from(mac, (b) => b.toString(16).padStart(2, '0')).join(':');
+}
+
+// --- show / ping through the control socket ------------------------------------
+
+async function show(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', short: 'j' }, ctl: { type: 'string' } } });
+  const what = positionals[0];
+  if (what !== 'addr' && what !== 'neigh' && what !== 'stats') throw new WasagiError('ERR_INVALID_ARG', 'show needs one of: addr, neigh, stats');
+  let result: unknown;
+  let error: { code: string; message: string } | undefined;
+  await ctlRequest(values.ctl ?? defaultCtlPath(), { cmd: 'show', what }, (m) => {
+    if (m.ok) result = m.data;
+    else error = m.error as { code: string; message: string };
+  });
+  if (error) throw new WasagiError(error.code, error.message);
+  if (values.json) console.log(JSON.stringify(result));
+  else if (what === 'addr') console.log(formatAddrText(result as LinkAddrs[]));
+  else if (what === 'neigh') {
+    const t = formatNeighText(result as NeighJson[]);
+    if (t) console.log(t);
+  } else console.log(formatStatsText(result as { mib: Record<string, number>; drops: Record<string, number> }));
+  return 0;
+}
+
+async function ping(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      count: { type: 'string', short: 'c' },
+      interval: { type: 'string', short: 'i' },
+      size: { type: 'string', short: 's' },
+      timeout: { type: 'string', short: 'W' },
+      flood: { type: 'boolean', short: 'f' },
+      ctl: { type: 'string' },
+    },
+  });
+  const dest = positionals[0];
+  if (!dest) throw new WasagiError('ERR_INVALID_ARG', 'ping needs a destination');
+  const req = {
+    cmd: 'ping' as const,
+    dest,
+    count: values.count === undefined ? (values.flood ? 1000 : 4) : intOpt('c', values.count, 4, 1, 100_000_000),
+    interval: numOpt('-i', values.interval, 1, 0),
+    size: intOpt('s', values.size, 56, 0, 65_000),
+    timeout: values.timeout === undefined ? undefined : numOpt('-W', values.timeout, 1, 0),
+    flood: values.flood ?? false,
+  };
+  let summary: PingSummary | undefined;
+  let error: { code: string; message: string } | undefined;
+  await ctlRequest(values.ctl ?? defaultCtlPath(), req, (m) => {
+    if (m.type === 'start') console.log(`PING ${m.destination} (${m.destination}) ${m.size} data bytes`);
+    else if (m.type === 'reply') printReply(m as unknown as PingReply);
+    else if (m.type === 'done') summary = m.summary as PingSummary;
+    else if (m.ok === false) error = m.error as { code: string; message: string };
+  });
+  if (error) throw new WasagiError(error.code, error.message);
+  if (!summary) throw new WasagiError('ERR_CTL', 'the instance closed the connection before the ping finished');
+  printSummary(summary);
+  return summary.received > 0 ? 0 : 1;
+}
