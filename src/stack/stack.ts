@@ -79,10 +79,12 @@ export class Stack extends EventEmitter {
   private readonly ifaces: Array<Interface | undefined> = new Array(L.MAX_IFACES).fill(undefined);
   private readonly pingers = new Map<number, Pinger>();
   private readonly tsCounters: Record<TsCounter, number> = Object.fromEntries(TS_COUNTERS.map((k) => [k, 0])) as Record<TsCounter, number>;
-  private tx = { ifindex: -1, count: 0, iovStart: 0 };
+  /** The transmit batch being filled: TX slots 0..count-1 after iovStart write-list entries. */
+  private readonly tx = { ifindex: -1, count: 0, iovStart: 0 };
   private timer?: NodeJS.Timeout;
   private timerAt: Instant = NEVER;
   private lostSeen = 0;
+  private timerRefed = false;
   private closed = false;
   private inEntry = 0;
 
@@ -238,7 +240,9 @@ export class Stack extends EventEmitter {
       const r = this.engine.exports.rxBurst(ifindex, n, now);
       const iovCount = r & 0xffff;
       const work = r >>> 16;
-      this.tx = { ifindex, count: 0, iovStart: iovCount };
+      this.tx.ifindex = ifindex;
+      this.tx.count = 0;
+      this.tx.iovStart = iovCount;
       const dv = this.engine.dv;
       for (let j = 0; j < work; j++) {
         const slot = dv.getUint16(L.WORK_BASE + j * 2, true);
@@ -396,25 +400,29 @@ export class Stack extends EventEmitter {
   }
 
   private flushBatch(now: Instant): void {
-    const b = this.tx;
-    this.tx = { ifindex: -1, count: 0, iovStart: 0 };
-    if (b.count === 0 && b.iovStart === 0) return;
-    const iface = this.ifaces[b.ifindex];
-    const n = b.count ? this.engine.exports.txBuild(b.count, b.iovStart, now) : b.iovStart;
-    const pending: Uint8Array[] = [];
+    const ifindex = this.tx.ifindex;
+    const count = this.tx.count;
+    const iovStart = this.tx.iovStart;
+    this.tx.ifindex = -1;
+    this.tx.count = 0;
+    this.tx.iovStart = 0;
+    if (count === 0 && iovStart === 0) return;
+    const iface = this.ifaces[ifindex];
+    const n = count ? this.engine.exports.txBuild(count, iovStart, now) : iovStart;
+    let pending: Uint8Array[] | undefined;
     const { dv, u8 } = this.engine;
-    for (let i = 0; i < b.count; i++) {
+    for (let i = 0; i < count; i++) {
       const d = this.engine.txDesc(i);
       if (dv.getUint16(d + L.TXD_STATUS, true) === L.Verdict.RESOLVE) {
         const off = this.engine.txSlot(i) + L.TX_HEADROOM;
-        pending.push(u8.slice(off, off + dv.getUint32(d + L.TXD_LEN, true)));
+        (pending ??= []).push(u8.slice(off, off + dv.getUint32(d + L.TXD_LEN, true)));
       }
     }
     if (n > 0 && iface) {
       const w = iface.device.write(this.engine, n);
       if (w < n) this.engine.countDrop(L.DropReason.WRITE_FAILED, n - w);
     }
-    for (const p of pending) this.resolveAndQueue(b.ifindex, p, now);
+    if (pending) for (const p of pending) this.resolveAndQueue(ifindex, p, now);
   }
 
   /**
@@ -679,13 +687,17 @@ export class Stack extends EventEmitter {
       this.timerAt = NEVER;
       this.poll();
     }, Math.ceil(delay));
+    this.timerRefed = true;
     this.refTimer();
   }
 
   /** The timer keeps the process alive only while a pinger runs. */
   private refTimer(): void {
     if (!this.timer) return;
-    if (this.pingers.size) this.timer.ref();
+    const want = this.pingers.size > 0;
+    if (want === this.timerRefed) return;
+    this.timerRefed = want;
+    if (want) this.timer.ref();
     else this.timer.unref();
   }
 
