@@ -512,7 +512,17 @@ async function warmUp(ns: string, cpu: number, destination: string): Promise<voi
     const what = s ? `${s.transmitted} sent, ${s.received} received` : cleanTail(r.stderr || r.stdout);
     throw new Error(`warm-up ping to ${destination} failed (${what || `exit ${r.code}`})`);
   }
+  // A short unmeasured flood, the same for both targets: JIT compilers (and the
+  // kernel's caches) settle before the measured run, as they would in service.
+  const f = await netns.runInNs(ns, pingArgv(cpu, ['-q', '-f', '-c', String(WARMUP_FLOOD), '-w', '20'], destination), {
+    timeoutMs: 30_000,
+    timeoutSignal: 'SIGINT',
+  });
+  if (f.code !== 0) throw new Error(`warm-up flood to ${destination} failed: ${cleanTail(f.stdout || f.stderr)}`);
 }
+
+/** Requests in the unmeasured warm-up flood before each measured run. */
+export const WARMUP_FLOOD = 10_000;
 
 interface FloodOutcome {
   summary: PingSummary | null;
@@ -888,7 +898,7 @@ export async function floodPing(opts: FloodPingOptions = {}): Promise<FloodPingR
 
   notes.push(
     'ping -f keeps about one request in flight, so pps is a round-trip rate: received / ping\'s "time" ' +
-      '(first request to end of run); a warm-up ping (not measured) resolves neighbors first.',
+      '(first request to end of run); a warm-up ping and a ' + WARMUP_FLOOD + '-request flood (not measured) resolve neighbors and warm caches and JITs first, for both targets.',
     'same-cpu: stack and ping pinned to CPU 0; cross-cpu: stack on CPU 1, ping on CPU 0.',
     'kernel baseline: ping pinned to CPU 0 in both placements; veth hands the packet to the peer ' +
       "through the sending CPU's backlog, so the kernel answers in softirq on ping's CPU (effectively " +

@@ -48,6 +48,9 @@ class Poller : public Napi::ObjectWrap<Poller> {
   // (Named so as not to hide ObjectWrap's own Ref()/Unref() of the JS object.)
   Napi::Value RefHandle(const Napi::CallbackInfo& info);
   Napi::Value UnrefHandle(const Napi::CallbackInfo& info);
+  // setBusyPoll(us): after a burst, keep reading for up to `us` microseconds
+  // (yielding the CPU between empty reads) before going back to epoll; 0 = off.
+  Napi::Value SetBusyPoll(const Napi::CallbackInfo& info);
 
   // libuv callbacks.
   static void OnPoll(uv_poll_t* handle, int status, int events);
@@ -56,6 +59,7 @@ class Poller : public Napi::ObjectWrap<Poller> {
 
   // The readiness path: burst read, then onFrames(n).
   void OnReadable(int status);
+  void BusyPoll(Napi::Env env, Napi::Object self, uint8_t* base);
   // Stops polling and hands `error` to onError or to the uncaught-exception path.
   void Fail(Napi::Env env, Napi::Object self, Napi::Error error);
   // Calls `fn(arg)` with `this` = self through MakeCallback (so microtasks and
@@ -72,6 +76,7 @@ class Poller : public Napi::ObjectWrap<Poller> {
   RxRegion region_{};
   uv_poll_t* handle_ = nullptr;  // owned; freed in OnHandleClosed
   bool started_ = false;
+  int64_t busyPollNs_ = 0;
   bool closed_ = false;
   bool selfRef_ = false;      // holding a strong reference to our JS object
   bool cleanupHook_ = false;  // registered with napi_add_env_cleanup_hook

@@ -12,6 +12,7 @@ import { formatAddrText, formatNeighText, formatStatsText, showNeigh, type LinkA
 import { ctlRequest, defaultCtlPath, serveCtl } from './ctl.js';
 import { histogram, percentile } from './draw.js';
 import { WasagiError } from '../errors.js';
+import { warmUp } from '../stack/warmup.js';
 
 const USAGE = `usage: wasagi <command> [options]
 
@@ -19,9 +20,12 @@ const USAGE = `usage: wasagi <command> [options]
         Two stacks on a simulated link inside this process (no root): they
         resolve each other, ping, then flood-ping; prints what happened and the
         RTT distribution. This is what "npm start" runs.
-  up --tap NAME [--tun] [--mac MAC] [--addr ADDR/PLEN]... [--mtu N] [--ctl PATH] [--verbose]
+  up --tap NAME [--tun] [--mac MAC] [--addr ADDR/PLEN]... [--mtu N] [--ctl PATH]
+     [--busy-poll US] [--warmup N] [--verbose]
         Runs the stack on a TAP (or, with --tun, TUN) device until interrupted.
         Needs CAP_NET_ADMIN. The device is created if it does not exist.
+        --busy-poll: microseconds to keep reading after a burst (default 100, 0 off).
+        --warmup: echo round trips run in-process first to warm the JIT (default 20000).
   show addr|neigh|stats [--json] [--ctl PATH]
         Asks a running "wasagi up" (like "ip -6 addr", "ip -6 neigh", nstat).
   ping DEST [-c COUNT] [-i SECONDS] [-s SIZE] [-W SECONDS] [-f] [--ctl PATH]
@@ -193,17 +197,22 @@ async function up(argv: string[]): Promise<number> {
       addr: { type: 'string', multiple: true },
       mtu: { type: 'string' },
       ctl: { type: 'string' },
+      'busy-poll': { type: 'string' },
+      warmup: { type: 'string' },
       verbose: { type: 'boolean', short: 'v' },
     },
   });
   if (!values.tap) throw new WasagiError('ERR_INVALID_ARG', 'up needs --tap NAME');
   const mtu = values.mtu === undefined ? undefined : intOpt('mtu', values.mtu, 1500, 1280, 2034);
+  // Warm the compilers up before the device exists, so the first real packets
+  // do not share the CPU with V8's background tier-up.
+  await warmUp(intOpt('warmup', values.warmup, 20_000, 0, 10_000_000));
   const stack = new Stack();
   if (values.verbose) {
     stack.on('event', (e: StackEvent) => console.error(`wasagi: ${JSON.stringify(e)}`));
   }
   const iface = stack.addInterface({
-    tap: { name: values.tap, mode: values.tun ? 'tun' : 'tap', mtu },
+    tap: { name: values.tap, mode: values.tun ? 'tun' : 'tap', mtu, busyPoll: intOpt('busy-poll', values['busy-poll'], 100, 0, 1000) },
     mac: values.mac,
     addresses: values.addr ?? [],
   });

@@ -18,6 +18,7 @@ interface NativePoller {
   close(): void;
   ref(): void;
   unref(): void;
+  setBusyPoll(us: number): void;
 }
 
 export interface NativeAddon {
@@ -64,7 +65,17 @@ export interface TapOptions {
   mtu?: number;
   /** Create the device if it does not exist (default true). */
   create?: boolean;
+  /**
+   * Microseconds to keep reading after a burst before going back to epoll
+   * (like SO_BUSY_POLL; empty reads yield the CPU). Default 100; 0 turns it off.
+   * It cuts the wake-up cost per packet under load, most of all when the peer
+   * runs on another CPU, and spends at most that much CPU after the last frame.
+   */
+  busyPoll?: number;
 }
+
+/** Default busy-poll window in microseconds (see TapOptions.busyPoll). */
+export const DEFAULT_BUSY_POLL_US = 100;
 
 export class TapDevice implements Device {
   readonly kind: 'tap' | 'tun';
@@ -73,6 +84,7 @@ export class TapDevice implements Device {
   readonly mtu: number;
   readonly fd: number;
   readonly kernelIfindex: number;
+  readonly busyPoll: number;
   private poller?: NativePoller;
   /** Frames the kernel did not take (queue full). */
   writeDrops = 0;
@@ -82,6 +94,10 @@ export class TapDevice implements Device {
     opts: TapOptions,
   ) {
     this.kind = opts.mode ?? 'tap';
+    this.busyPoll = opts.busyPoll ?? DEFAULT_BUSY_POLL_US;
+    if (typeof this.busyPoll !== 'number' || !(this.busyPoll >= 0 && this.busyPoll <= 1000)) {
+      throw new WasagiError('ERR_INVALID_ARG', `busyPoll must be 0..1000 microseconds, got ${opts.busyPoll}`);
+    }
     this.ethernet = this.kind === 'tap';
     const r = addon.openTun({ name: opts.name, mode: this.kind, mtu: opts.mtu, create: opts.create });
     this.fd = r.fd;
@@ -93,6 +109,7 @@ export class TapDevice implements Device {
   attach(engine: Engine, onFrames: (n: number) => void): void {
     if (this.poller) throw new WasagiError('ERR_INVALID_ARG', `device ${this.name} is already attached`);
     this.poller = new this.addon.Poller(this.fd, engine.buffer, L.RX_SLOT_BASE, L.SLOT_SIZE, L.RX_SLOTS, L.RX_DESC_BASE + L.DESC_LEN, L.DESC_STRIDE, onFrames);
+    this.poller.setBusyPoll(this.busyPoll);
     this.poller.start();
   }
 
