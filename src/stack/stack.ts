@@ -249,8 +249,6 @@ export class Stack extends EventEmitter {
         const d = this.engine.rxDesc(slot);
         this.onWork(ifindex, slot, dv.getUint16(d + L.DESC_VERDICT, true), dv.getUint16(d + L.DESC_REASON, true), now);
       }
-      this.flushTx(now);
-      this.drainEvents(now);
     } finally {
       this.leave();
     }
@@ -396,6 +394,7 @@ export class Stack extends EventEmitter {
    * that need resolution may queue solicitations: those go out in a next batch.
    */
   private flushTx(now: Instant): void {
+    if (this.closed) return;
     for (let round = 0; round < 8 && (this.tx.count > 0 || this.tx.iovStart > 0); round++) this.flushBatch(now);
   }
 
@@ -585,7 +584,6 @@ export class Stack extends EventEmitter {
     this.enter();
     try {
       p.onDeadline(this.clock.now());
-      this.flushTx(this.clock.now());
     } finally {
       this.leave();
     }
@@ -654,8 +652,6 @@ export class Stack extends EventEmitter {
       const now = this.clock.now();
       this.handle(this.neighbors.onDeadline(now), now);
       for (const p of [...this.pingers.values()]) if (p.nextDeadline() <= now) p.onDeadline(now);
-      this.flushTx(now);
-      this.drainEvents(now);
     } finally {
       this.leave();
     }
@@ -665,8 +661,25 @@ export class Stack extends EventEmitter {
     this.inEntry++;
   }
 
+  /**
+   * Every entry point ends here: the transmit batch goes out in one device
+   * write, the event ring is drained (it may queue more), and the one timer is
+   * re-armed.
+   */
   private leave(): void {
-    if (--this.inEntry === 0) this.reschedule();
+    if (this.inEntry > 1) {
+      this.inEntry--;
+      return;
+    }
+    try {
+      const now = this.clock.now();
+      this.flushTx(now);
+      this.drainEvents(now);
+      this.flushTx(now);
+    } finally {
+      this.inEntry--;
+      this.reschedule();
+    }
   }
 
   /** Arms the one real timer for the earliest deadline (SystemClock only). */
