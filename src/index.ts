@@ -7,6 +7,7 @@ export type { Interface, AddressRecord } from './stack/interface.js';
 export { createMemoryLink, MemoryLink, MemoryPort, type MemoryLinkOptions } from './device/memory.js';
 export { openTap, TapDevice, type TapOptions } from './device/tap.js';
 export type { Device, DeviceKind } from './device/device.js';
+export { withPcap, PcapDevice } from './device/pcap.js';
 export { SystemClock, ManualClock, seededRandom, type Clock } from './time/clock.js';
 export type { Instant, Duration } from './time/instant.js';
 export { WasagiError, type ErrorCode } from './errors.js';

@@ -21,11 +21,12 @@ const USAGE = `usage: wasagi <command> [options]
         resolve each other, ping, then flood-ping; prints what happened and the
         RTT distribution. This is what "npm start" runs.
   up --tap NAME [--tun] [--mac MAC] [--addr ADDR/PLEN]... [--mtu N] [--ctl PATH]
-     [--busy-poll US] [--warmup N] [--verbose]
+     [--busy-poll US] [--warmup N] [--pcap FILE] [--verbose]
         Runs the stack on a TAP (or, with --tun, TUN) device until interrupted.
         Needs CAP_NET_ADMIN. The device is created if it does not exist.
         --busy-poll: microseconds to keep reading after a burst (default 100, 0 off).
         --warmup: echo round trips run in-process first to warm the JIT (default 20000).
+        --pcap: also write every frame received and sent to FILE (libpcap format).
   show addr|neigh|stats [--json] [--ctl PATH]
         Asks a running "wasagi up" (like "ip -6 addr", "ip -6 neigh", nstat).
   ping DEST [-c COUNT] [-i SECONDS] [-s SIZE] [-W SECONDS] [-f] [--ctl PATH]
@@ -199,6 +200,7 @@ async function up(argv: string[]): Promise<number> {
       ctl: { type: 'string' },
       'busy-poll': { type: 'string' },
       warmup: { type: 'string' },
+      pcap: { type: 'string' },
       verbose: { type: 'boolean', short: 'v' },
     },
   });
@@ -215,6 +217,7 @@ async function up(argv: string[]): Promise<number> {
     tap: { name: values.tap, mode: values.tun ? 'tun' : 'tap', mtu, busyPoll: intOpt('busy-poll', values['busy-poll'], 100, 0, 1000) },
     mac: values.mac,
     addresses: values.addr ?? [],
+    pcap: values.pcap,
   });
   const ctl = values.ctl ?? defaultCtlPath();
   const server = await serveCtl(stack, ctl);

@@ -32,6 +32,7 @@ import type { StackEvent } from './events.js';
 import type { Device } from '../device/device.js';
 import type { MemoryLink } from '../device/memory.js';
 import { openTap, type TapOptions } from '../device/tap.js';
+import { withPcap } from '../device/pcap.js';
 
 const ICMP6_ECHO_REQUEST = 128;
 const ICMP6_ECHO_REPLY = 129;
@@ -64,6 +65,8 @@ export interface InterfaceOptions {
   linkLocal?: boolean;
   /** Hop limit for packets we originate (default 64). */
   hopLimit?: number;
+  /** Also write every frame received and sent to this pcap file. */
+  pcap?: string;
 }
 
 /** Counters that only the control plane sees (the rest live in WASM memory). */
@@ -135,6 +138,10 @@ export class Stack extends EventEmitter {
     if (opts.link) device = opts.link.port(opts.name);
     else if (opts.tap !== undefined) device = openTap(typeof opts.tap === 'string' ? { name: opts.tap } : opts.tap);
     else device = opts.device!;
+    if (opts.pcap !== undefined) {
+      if (typeof opts.pcap !== 'string') throw invalidArg('pcap', 'a file path', opts.pcap);
+      device = withPcap(device, opts.pcap);
+    }
     const name = opts.name ?? device.name;
     if (this.interfaces.some((x) => x.name === name)) {
       if (opts.link || opts.tap !== undefined) device.close();
