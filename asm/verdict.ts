@@ -55,7 +55,7 @@ export const enum DropReason {
 export const enum ControlKind {
   NONE = 0,
   ND = 1, // RS/RA/NS/NA/Redirect, hop limit and code already checked
-  ECHO_MULTICAST = 2, // echo request to a multicast group: reply source chosen in TypeScript
+  ECHO_MULTICAST = 2, // echo request to a group or an anycast address: TypeScript picks a unicast source
   ICMP6_ERROR = 3, // ICMPv6 error message for an upper layer
   MLD = 4, // MLD query/report
   ECHO_REPLY = 5, // echo reply for one of our pings (verdict DELIVER)

@@ -33,10 +33,10 @@ export function echoInPlace(ifindex: u32, iface: usize, flags: u32, slot: usize,
   store<u64>(ip + IP6_DST, s1, 8);
   store<u32>(ip, 0x60); // version 6, traffic class 0, flow label 0 (a new packet)
   store<u8>(ip + IP6_HOP_LIMIT, load<u8>(iface + IFACE_HOP_LIMIT));
-  // Type 128 → 129: incremental checksum update, RFC 1624 eqn. 3, in the
-  // same little-endian word space as csum/inet.ts.
+  // Type 128 → 129 and Code 0 (§4.2): incremental checksum update, RFC 1624
+  // eqn. 3, in the same little-endian word space as csum/inet.ts.
   const oldWord = <u32>load<u16>(l4);
-  store<u8>(l4, <u8>ICMP6_ECHO_REPLY);
+  store<u16>(l4, <u16>ICMP6_ECHO_REPLY);
   const newWord = <u32>load<u16>(l4);
   let s = (~<u32>load<u16>(l4 + ICMP6_CSUM) & 0xffff) + (~oldWord & 0xffff) + newWord;
   s = (s & 0xffff) + (s >> 16);

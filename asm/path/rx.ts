@@ -8,7 +8,7 @@
 import {
   IFACE_BASE, IFACE_STRIDE, IFACE_FLAGS, IFACE_MAC, IFF_UP, IFF_ETHERNET, MAX_IFACES,
   RX_DESC_BASE, RX_SLOT_BASE, RX_SLOTS, SLOT_SIZE, DESC_STRIDE, DESC_LEN, DESC_VERDICT, DESC_REASON,
-  DESC_L3, DESC_L4, DESC_AUX, WORK_BASE, ADDR_FLAGS, AF_TENTATIVE,
+  DESC_L3, DESC_L4, DESC_AUX, WORK_BASE, ADDR_FLAGS, AF_TENTATIVE, AF_ANYCAST,
 } from '../layout';
 import { Verdict, DropReason, ControlKind, Counter } from '../verdict';
 import { count, dropDesc } from '../table/counters';
@@ -24,7 +24,7 @@ import {
   ND_ROUTER_SOLICIT, ND_ROUTER_ADVERT, ND_NEIGHBOR_SOLICIT, ND_NEIGHBOR_ADVERT, ND_REDIRECT,
   MLD_QUERY, MLD_REPORT, MLD_DONE, MLD2_REPORT, ICMP6_DST_UNREACH,
 } from '../wire/icmpv6';
-import { udpCheck, UDP_CSUM } from '../wire/udp';
+import { udpCheck, udpLength, UDP_CSUM } from '../wire/udp';
 import { verify6 } from '../csum/inet';
 import { echoInPlace } from './echo';
 import { iovCount, iovReset } from './iov';
@@ -123,6 +123,7 @@ function rxOne(ifindex: u32, iface: usize, flags: u32, slotIndex: u32, slot: usi
     return;
   }
   let tentative = false;
+  let anycast = false;
   const mcast = isMulticast(dst);
   if (mcast) {
     if (!groupJoined(ifindex, dst)) {
@@ -138,6 +139,7 @@ function rxOne(ifindex: u32, iface: usize, flags: u32, slotIndex: u32, slot: usi
       return;
     }
     tentative = (load<u8>(a + ADDR_FLAGS) & AF_TENTATIVE) != 0;
+    anycast = (load<u8>(a + ADDR_FLAGS) & AF_ANYCAST) != 0;
   }
   store<u16>(desc + DESC_L3, <u16>l3);
   const l4 = ip + IP6_HEADER_LEN;
@@ -171,7 +173,7 @@ function rxOne(ifindex: u32, iface: usize, flags: u32, slotIndex: u32, slot: usi
         dropDesc(desc, DropReason.ICMP6_TRUNCATED);
         return;
       }
-      if (mcast) {
+      if (mcast || anycast) { // RFC 4443 §2.2 b: answer from a unicast address
         toControl(desc, slotIndex, Verdict.CONTROL, ControlKind.ECHO_MULTICAST);
         return;
       }
@@ -242,7 +244,9 @@ function rxOne(ifindex: u32, iface: usize, flags: u32, slotIndex: u32, slot: usi
       dropDesc(desc, DropReason.UDP_ZERO_CHECKSUM);
       return;
     }
-    if (!verify6(ip, l4, plen, NH_UDP)) {
+    // RFC 8200 §8.1: the pseudo-header carries the UDP Length; bytes after it
+    // (inside the Payload Length) are not part of the datagram.
+    if (!verify6(ip, l4, udpLength(l4), NH_UDP)) {
       count(Counter.Udp6InCsumErrors);
       count(Counter.Udp6InErrors);
       dropDesc(desc, DropReason.UDP_CHECKSUM);

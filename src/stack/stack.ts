@@ -347,7 +347,10 @@ export class Stack extends EventEmitter {
     );
   }
 
-  /** Echo to a group we joined: answer from a unicast address of the interface (RFC 4443 §4.2). */
+  /**
+   * Echo to a group we joined or to one of our anycast addresses: answer from a
+   * unicast address of the interface (RFC 4443 §2.2 b, §4.2).
+   */
   private onMulticastEcho(iface: Interface, h: { src: Ip6; dst: Ip6 }, msg: Uint8Array): void {
     const src = this.sourceFor(iface, h.src);
     if (!src || isUnspecified(h.src)) {
@@ -356,6 +359,7 @@ export class Stack extends EventEmitter {
     }
     const body = msg.slice();
     body[0] = ICMP6_ECHO_REPLY;
+    body[1] = 0; // Code 0 (RFC 4443 §4.2)
     this.sendIp6(iface, src, h.src, iface.hopLimit, NH_ICMPV6, body.length, (b, o) => {
       b.set(body, o);
       b[o + 2] = 0;

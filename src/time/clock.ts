@@ -38,18 +38,34 @@ export class ManualClock implements Clock {
   }
 }
 
-/** A seeded PRNG (xorshift128+ folded to [0, 1)) so random factors are reproducible. */
+/**
+ * A seeded PRNG in [0, 1): sfc32 (Chris Doty-Humphrey's Small Fast Counter,
+ * period ≥ 2^32 thanks to its counter, ~2^127 on average) seeded through
+ * splitmix32, so random factors in tests are reproducible.
+ */
 export function seededRandom(seed: number): () => number {
-  let s0 = (seed ^ 0x9e3779b9) >>> 0 || 1;
-  let s1 = (Math.imul(seed, 0x85ebca6b) ^ 0xc2b2ae35) >>> 0 || 2;
-  return () => {
-    let x = s0;
-    const y = s1;
-    s0 = y;
-    x ^= x << 23;
-    x ^= x >>> 17;
-    x ^= y ^ (y >>> 26);
-    s1 = x >>> 0;
-    return ((s0 + s1) >>> 0) / 4294967296;
+  let z = seed >>> 0;
+  const split = (): number => {
+    z = (z + 0x9e3779b9) >>> 0;
+    let t = z ^ (z >>> 16);
+    t = Math.imul(t, 0x21f0aaad);
+    t ^= t >>> 15;
+    t = Math.imul(t, 0x735a2d97);
+    return (t ^ (t >>> 15)) >>> 0;
   };
+  let a = split();
+  let b = split();
+  let c = split();
+  let d = 1;
+  const next = (): number => {
+    const t = (((a + b) >>> 0) + d) >>> 0;
+    d = (d + 1) >>> 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) >>> 0;
+    c = ((c << 21) | (c >>> 11)) >>> 0;
+    c = (c + t) >>> 0;
+    return t;
+  };
+  for (let i = 0; i < 12; i++) next();
+  return () => next() / 4294967296;
 }

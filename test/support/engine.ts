@@ -1,0 +1,215 @@
+// A hot-path harness for tests and benchmarks: one Engine (scalar or SIMD build),
+// interfaces/addresses/groups written into WASM memory byte for byte as
+// src/stack/stack.ts writeConfig() does, frames written into RX slots, one
+// rxBurst, and the per-slot descriptors, write list (IOV) and work list read back.
+
+import { Engine } from '../../src/wasm/instance.js';
+import * as L from '../../src/wasm/layout.generated.js';
+import { NeighborTable } from '../../src/nd/neighbor-table.js';
+import { ALL_NODES, parseIp6, parseMac, parsePrefix, solicitedNode, ip6Equal, type Ip6 } from '../../src/wire/address.js';
+
+/** Both builds, for `for (const b of BUILDS)` loops in tests. */
+export const BUILDS = [
+  { name: 'scalar', simd: false },
+  { name: 'simd', simd: true },
+] as const;
+
+export interface AddrSpec {
+  /** `addr/plen` (plen 128 or absent: no on-link prefix, as writeConfig does). */
+  addr: string;
+  tentative?: boolean;
+  anycast?: boolean;
+  deprecated?: boolean;
+}
+
+export interface IfaceSpec {
+  ifindex: number;
+  mac?: string;
+  hopLimit?: number;
+  mtu?: number;
+  up?: boolean;
+  /** Ethernet framing (TAP / memory link); false: TUN, raw IPv6. */
+  ethernet?: boolean;
+  addresses?: Array<string | AddrSpec>;
+  /** Extra groups besides ff02::1 and the solicited-node groups. */
+  groups?: string[];
+}
+
+export interface SlotResult {
+  verdict: L.Verdict;
+  /** DropReason when verdict is DROP, ControlKind otherwise. */
+  reason: number;
+  l3: number;
+  l4: number;
+  aux: number;
+}
+
+export interface IovEntry {
+  offset: number;
+  length: number;
+}
+
+export interface BurstResult {
+  slots: SlotResult[];
+  iov: IovEntry[];
+  /** Slot indexes handed to the control plane, in order. */
+  work: number[];
+}
+
+/** One Engine with its neighbor table, configured like a Stack would configure it. */
+export class Harness {
+  readonly engine: Engine;
+  readonly neighbors: NeighborTable;
+
+  constructor(simd: boolean, ifaces: IfaceSpec[] = []) {
+    this.engine = new Engine({ simd });
+    this.neighbors = new NeighborTable(this.engine);
+    this.configure(ifaces);
+  }
+
+  get u8(): Uint8Array {
+    return this.engine.u8;
+  }
+
+  get dv(): DataView {
+    return this.engine.dv;
+  }
+
+  /** Writes the IFACE, ADDR and GROUP tables like Stack.writeConfig(). */
+  configure(ifaces: IfaceSpec[]): void {
+    const { u8, dv } = this.engine;
+    u8.fill(0, L.IFACE_BASE, L.IFACE_BASE + L.MAX_IFACES * L.IFACE_STRIDE);
+    let na = 0;
+    let ng = 0;
+    const group = (ifindex: number, g: Ip6): void => {
+      for (let k = 0; k < ng; k++) {
+        const b = L.GROUP_BASE + k * L.GROUP_STRIDE;
+        if (u8[b + L.GROUP_IFINDEX] === ifindex && ip6Equal(u8.subarray(b, b + 16), g)) return;
+      }
+      if (ng >= L.MAX_GROUPS) return;
+      const b = L.GROUP_BASE + ng++ * L.GROUP_STRIDE;
+      u8.fill(0, b, b + L.GROUP_STRIDE);
+      u8.set(g, b);
+      u8[b + L.GROUP_IFINDEX] = ifindex;
+    };
+    for (const i of ifaces) {
+      const b = L.IFACE_BASE + i.ifindex * L.IFACE_STRIDE;
+      u8[b + L.IFACE_FLAGS] = ((i.up ?? true) ? L.IFF_UP : 0) | ((i.ethernet ?? true) ? L.IFF_ETHERNET : 0);
+      u8[b + L.IFACE_HOP_LIMIT] = i.hopLimit ?? 64;
+      dv.setUint16(b + L.IFACE_MTU, i.mtu ?? 1500, true);
+      if (i.mac) u8.set(parseMac(i.mac), b + L.IFACE_MAC);
+      group(i.ifindex, ALL_NODES); // RFC 4291 §2.8
+      for (const spec of i.addresses ?? []) {
+        const a: AddrSpec = typeof spec === 'string' ? { addr: spec } : spec;
+        const p = parsePrefix(a.addr);
+        const e = L.ADDR_BASE + na++ * L.ADDR_STRIDE;
+        u8.fill(0, e, e + L.ADDR_STRIDE);
+        u8.set(p.addr, e);
+        u8[e + L.ADDR_IFINDEX] = i.ifindex;
+        u8[e + L.ADDR_FLAGS] =
+          L.AF_VALID | (a.tentative ? L.AF_TENTATIVE : 0) | (a.anycast ? L.AF_ANYCAST : 0) | (a.deprecated ? L.AF_DEPRECATED : 0);
+        u8[e + L.ADDR_PREFIX_LEN] = p.prefixLen < 128 ? p.prefixLen : 0;
+        group(i.ifindex, solicitedNode(p.addr)); // RFC 4861 §7.2.1
+      }
+      for (const g of i.groups ?? []) group(i.ifindex, parseIp6(g));
+    }
+    dv.setUint32(L.ADDR_COUNT, na, true);
+    dv.setUint32(L.GROUP_COUNT, ng, true);
+  }
+
+  /** Inserts or updates a neighbor entry (state and MAC); returns its index. */
+  neighbor(ifindex: number, addr: Ip6, state: L.NeighState, mac: string): number {
+    const i = this.neighbors.insert(ifindex, addr, state);
+    if (i < 0) throw new Error('neighbor table full');
+    this.neighbors.update(i, state, parseMac(mac));
+    return i;
+  }
+
+  /** Copies `frame` into RX slot `i` and sets its descriptor length (default: the frame's). */
+  writeRx(i: number, frame: Uint8Array, len = frame.length): void {
+    this.engine.u8.set(frame.subarray(0, Math.min(frame.length, L.SLOT_SIZE)), this.engine.rxSlot(i));
+    this.engine.dv.setUint32(this.engine.rxDesc(i) + L.DESC_LEN, len, true);
+  }
+
+  /** Bytes of RX slot `i` (a copy), `len` long. */
+  readRx(i: number, len: number): Uint8Array {
+    const o = this.engine.rxSlot(i);
+    return this.engine.u8.slice(o, o + len);
+  }
+
+  slot(i: number): SlotResult {
+    const dv = this.engine.dv;
+    const d = this.engine.rxDesc(i);
+    return {
+      verdict: dv.getUint16(d + L.DESC_VERDICT, true),
+      reason: dv.getUint16(d + L.DESC_REASON, true),
+      l3: dv.getUint16(d + L.DESC_L3, true),
+      l4: dv.getUint16(d + L.DESC_L4, true),
+      aux: dv.getUint32(d + L.DESC_AUX, true),
+    };
+  }
+
+  /** Write-list entries `from..to-1`. */
+  iov(to: number, from = 0): IovEntry[] {
+    const dv = this.engine.dv;
+    const out: IovEntry[] = [];
+    for (let k = from; k < to; k++) {
+      out.push({ offset: dv.getUint32(L.IOV_BASE + k * 8, true), length: dv.getUint32(L.IOV_BASE + k * 8 + 4, true) });
+    }
+    return out;
+  }
+
+  work(n: number): number[] {
+    const out: number[] = [];
+    for (let k = 0; k < n; k++) out.push(this.engine.dv.getUint16(L.WORK_BASE + k * 2, true));
+    return out;
+  }
+
+  /** Runs rxBurst over slots 0..n-1 (already written) and reads everything back. */
+  burst(n: number, ifindex = 1, now = 0): BurstResult {
+    const r = this.engine.exports.rxBurst(ifindex, n, now);
+    const slots: SlotResult[] = [];
+    for (let i = 0; i < Math.min(n, L.RX_SLOTS); i++) slots.push(this.slot(i));
+    return { slots, iov: this.iov(r & 0xffff), work: this.work(r >>> 16) };
+  }
+
+  /** Writes `frames` into slots 0.. and runs one burst. */
+  rx(frames: Uint8Array[], ifindex = 1, now = 0): BurstResult {
+    frames.forEach((f, i) => this.writeRx(i, f));
+    return this.burst(frames.length, ifindex, now);
+  }
+
+  /** All drop counters (index: DropReason). */
+  dropCounts(): number[] {
+    return Array.from({ length: L.NUM_DROP_REASONS }, (_, r) => this.engine.drops(r));
+  }
+
+  /** All MIB counters (index: Counter). */
+  counterValues(): number[] {
+    return Array.from({ length: L.NUM_COUNTERS }, (_, c) => this.engine.counter(c));
+  }
+}
+
+/** Element-wise `after - before`, keeping only the non-zero entries as { index: delta }. */
+export function deltas(before: number[], after: number[]): Record<number, number> {
+  const d: Record<number, number> = {};
+  after.forEach((v, k) => {
+    if (v !== before[k]) d[k] = v - before[k];
+  });
+  return d;
+}
+
+/**
+ * A seeded PRNG in [0, 1) (mulberry32, period 2^32) for property tests and
+ * benchmarks. Not src/time/clock.ts seededRandom: that one repeats every 8190
+ * outputs, too short for tens of thousands of random frames.
+ */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
