@@ -1,16 +1,17 @@
 // wasagi hot path: the module's exports. Batch calls only (DESIGN.md §3):
 // one rxBurst per received burst, at most one txBuild per burst.
 
-import { LAYOUT_BASE, LAYOUT_END, MEMORY_PAGES } from './layout';
+import { LAYOUT_BASE, NEIGH_BASE, NEIGH_CAP_WORD, NEIGH_STRIDE } from './layout';
 import { sumScalar, sumSimd, fold } from './csum/inet';
 
 export { rxBurst } from './path/rx';
 export { txBuild } from './path/tx';
 export { neighFind } from './table/neighbor';
 
-/** Sanity check the host runs once: static data below the map, memory large enough. */
+/** Sanity check the host runs once: static data below the map, memory large enough for the table. */
 export function layoutOk(): bool {
-  return <usize>__heap_base <= <usize>LAYOUT_BASE && <usize>memory.size() >= <usize>MEMORY_PAGES && LAYOUT_END <= MEMORY_PAGES * 65536;
+  const cap = <u64>load<u32>(NEIGH_CAP_WORD);
+  return <usize>__heap_base <= <usize>LAYOUT_BASE && <u64>NEIGH_BASE + cap * <u64>NEIGH_STRIDE <= <u64>memory.size() << 16;
 }
 
 /** True when this build uses the SIMD checksum kernel. */

@@ -31,8 +31,11 @@ export const IFACE_FLAGS: u32 = 0; // u8: IFF_UP | IFF_ETHERNET
 export const IFACE_HOP_LIMIT: u32 = 1; // u8: CurHopLimit for packets we originate
 export const IFACE_MTU: u32 = 2; // u16: link MTU
 export const IFACE_MAC: u32 = 4; // 6 bytes: our link-layer address
+export const IFACE_ROUTER: u32 = 16; // 16 bytes: the selected default router (RFC 4861 §6.3.6)
 export const IFF_UP: u32 = 1;
 export const IFF_ETHERNET: u32 = 2; // TAP / memory link (Ethernet framing); else TUN (raw IPv6)
+export const IFF_ROUTER: u32 = 4; // IFACE_ROUTER holds a default router
+export const IFF_SLOW_ROUTE: u32 = 8; // routes beyond on-link + default exist: off-link goes to TypeScript
 
 // --- addresses (unicast and anycast) -------------------------------------------
 export const MAX_ADDRS: u32 = 64;
@@ -56,9 +59,18 @@ export const GROUP_STRIDE: u32 = 32;
 export const GROUP_IP: u32 = 0; // 16 bytes
 export const GROUP_IFINDEX: u32 = 16; // u8
 
+// --- on-link prefixes (RFC 4861 §5.2 Prefix List, plus static prefixes) -------
+export const MAX_PREFIXES: u32 = 32;
+export const PREFIX_COUNT: u32 = GROUP_BASE + MAX_GROUPS * GROUP_STRIDE; // u32
+export const PREFIX_BASE: u32 = PREFIX_COUNT + 16;
+export const PREFIX_STRIDE: u32 = 32;
+export const PREFIX_IP: u32 = 0; // 16 bytes
+export const PREFIX_LEN: u32 = 16; // u8
+export const PREFIX_IFINDEX: u32 = 17; // u8
+
 // --- counters -----------------------------------------------------------------
 export const NUM_COUNTERS: u32 = 64;
-export const COUNTERS_BASE: u32 = GROUP_BASE + MAX_GROUPS * GROUP_STRIDE; // u64 each
+export const COUNTERS_BASE: u32 = PREFIX_BASE + MAX_PREFIXES * PREFIX_STRIDE; // u64 each
 export const NUM_DROP_REASONS: u32 = 64;
 export const DROPS_BASE: u32 = COUNTERS_BASE + NUM_COUNTERS * 8; // u64 each
 
@@ -104,8 +116,13 @@ export const EVENT_BASE: u32 = EVENT_HEAD + 16;
 export const EVENT_STRIDE: u32 = 8; // u16 kind, u16 ifindex, u32 argument
 
 // --- neighbor table (open addressing, linear probing) -----------------------
-export const NEIGH_CAPACITY: u32 = 4096; // power of two
-export const NEIGH_BASE: u32 = EVENT_BASE + EVENT_CAPACITY * EVENT_STRIDE;
+// The table is the last region; its capacity (a power of two) is chosen when
+// the memory is created and written at NEIGH_CAP_WORD. The memory is sized for
+// it then and never grows.
+export const NEIGH_CAP_WORD: u32 = EVENT_BASE + EVENT_CAPACITY * EVENT_STRIDE; // u32
+export const NEIGH_CAPACITY: u32 = 4096; // default capacity
+export const NEIGH_MAX_CAPACITY: u32 = 8388608; // 2^23 entries = 256 MiB
+export const NEIGH_BASE: u32 = NEIGH_CAP_WORD + 64;
 export const NEIGH_STRIDE: u32 = 32;
 export const NE_IP: u32 = 0; // 16 bytes
 export const NE_MAC: u32 = 16; // 6 bytes
@@ -114,5 +131,6 @@ export const NE_IFINDEX: u32 = 23; // u8
 export const NE_EPOCH: u32 = 24; // u8: bumped by TypeScript on every state change
 export const NE_HINT: u32 = 25; // u8: WASM copies EPOCH here when it reports a use
 
-export const LAYOUT_END: u32 = NEIGH_BASE + NEIGH_CAPACITY * NEIGH_STRIDE;
-export const MEMORY_PAGES: u32 = (LAYOUT_END + PAGE_SIZE - 1) / PAGE_SIZE;
+export const LAYOUT_END: u32 = NEIGH_BASE + NEIGH_CAPACITY * NEIGH_STRIDE; // with the default capacity
+export const MEMORY_PAGES: u32 = (LAYOUT_END + PAGE_SIZE - 1) / PAGE_SIZE; // the smallest memory
+export const MAX_MEMORY_PAGES: u32 = 4200; // room for NEIGH_MAX_CAPACITY

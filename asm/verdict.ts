@@ -49,6 +49,20 @@ export const enum DropReason {
   ICMP6_UNHANDLED = 32, // ICMPv6 message we receive but do not act on yet (MLD, errors)
   ECHO_UNSPEC_SOURCE = 33, // echo request from :: cannot be answered (RFC 4443 §4.2)
   SLOT_OVERFLOW = 34, // a descriptor claims more bytes than a slot holds
+  ND_OPTION_LENGTH = 35, // an ND option of length 0 or past the message (RFC 4861 §4.6, §6.1, §7.1, §8.1)
+  ND_TARGET_MULTICAST = 36, // NS/NA Target Address is multicast (RFC 4861 §7.1.1, §7.1.2)
+  ND_DAD_NOT_SOLICITED_NODE = 37, // NS from :: not to a solicited-node group (RFC 4861 §7.1.1)
+  ND_UNSPECIFIED_WITH_SLLAO = 38, // NS or RS from :: carrying an SLLA option (RFC 4861 §6.1.1, §7.1.1)
+  ND_NA_SOLICITED_MULTICAST = 39, // NA to a multicast group with S set (RFC 4861 §7.1.2)
+  ND_RA_SOURCE_NOT_LINK_LOCAL = 40, // RA not from a link-local address (RFC 4861 §6.1.2)
+  ND_RS_ON_HOST = 41, // hosts silently discard RS (RFC 4861 §6.1.1)
+  ND_REDIRECT_SOURCE_NOT_LINK_LOCAL = 42, // Redirect not from a link-local address (RFC 4861 §8.1)
+  ND_REDIRECT_NOT_FIRST_HOP = 43, // Redirect not from the current first hop for the destination (RFC 4861 §8.1)
+  ND_REDIRECT_DESTINATION_MULTICAST = 44, // Redirect for a multicast destination (RFC 4861 §8.1)
+  ND_REDIRECT_BAD_TARGET = 45, // Redirect target neither link-local nor the destination (RFC 4861 §8.1)
+  ND_TARGET_NOT_OURS = 46, // NS for an address we do not have (RFC 4861 §7.2.3)
+  NEIGH_CACHE_FULL = 47, // no neighbor entry could be made under the cache limits
+  NEIGH_UNREACHABLE = 48, // to a neighbor in UNREACHABLE (RFC 7048), reported to the sender
 }
 
 /** Why a packet went to the control plane. */
@@ -71,6 +85,7 @@ export const enum NeighState {
   DELAY = 4,
   PROBE = 5,
   DELETED = 6, // tombstone: probing continues past it
+  UNREACHABLE = 7, // RFC 7048: probes failed; still probed with back-off, not used to send
 }
 
 /** Kinds of entries in the event ring. */

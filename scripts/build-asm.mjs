@@ -15,6 +15,7 @@ const gen = spawnSync(process.execPath, [join(root, 'scripts/gen-layout.mjs')], 
 if (gen.status !== 0) process.exit(1);
 const generated = readFileSync(join(root, 'src/wasm/layout.generated.ts'), 'utf8');
 const MEMORY_PAGES = Number(/export const MEMORY_PAGES = (\d+);/.exec(generated)[1]);
+const MAX_MEMORY_PAGES = Number(/export const MAX_MEMORY_PAGES = (\d+);/.exec(generated)[1]);
 mkdirSync(join(root, 'dist/asm'), { recursive: true });
 
 for (const [out, extra] of [
@@ -23,7 +24,7 @@ for (const [out, extra] of [
 ]) {
   const args = [
     asc, 'asm/index.ts', '--config', 'asm/asconfig.json', '-o', `dist/asm/${out}`,
-    '--initialMemory', String(MEMORY_PAGES), '--maximumMemory', String(MEMORY_PAGES), ...extra,
+    '--initialMemory', String(MEMORY_PAGES), '--maximumMemory', String(MAX_MEMORY_PAGES), ...extra,
   ];
   const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);

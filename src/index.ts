@@ -2,7 +2,7 @@
 
 export { Stack, createStack, type StackOptions, type InterfaceOptions } from './stack/stack.js';
 export type { StackEvent } from './stack/events.js';
-export { Pinger, type PingOptions, type PingReply, type PingSummary } from './stack/ping.js';
+export { Pinger, type PingOptions, type PingReply, type PingSummary, type PingError } from './stack/ping.js';
 export type { Interface, AddressRecord } from './stack/interface.js';
 export { createMemoryLink, MemoryLink, MemoryPort, type MemoryLinkOptions } from './device/memory.js';
 export { openTap, TapDevice, type TapOptions } from './device/tap.js';

@@ -5,7 +5,7 @@
 import { IFACE_HOP_LIMIT, IFACE_MAC, IFF_ETHERNET, DESC_VERDICT, DESC_REASON } from '../layout';
 import { Verdict, DropReason, Counter } from '../verdict';
 import { count, dropDesc } from '../table/counters';
-import { isOnLink } from '../table/addr';
+import { nextHop } from '../table/addr';
 import { neighResolve } from '../table/neighbor';
 import { copy6 } from '../util/bytes';
 import { ETH_SRC, ETH_DST } from '../wire/ethernet';
@@ -46,8 +46,8 @@ export function echoInPlace(ifindex: u32, iface: usize, flags: u32, slot: usize,
   count(Counter.Icmp6OutEchoReplies);
   const total = IP6_HEADER_LEN + plen;
   if (flags & IFF_ETHERNET) {
-    const dst = ip + IP6_DST;
-    if (!isOnLink(ifindex, dst) || !neighResolve(ifindex, dst, slot + ETH_DST)) {
+    const hop = nextHop(ifindex, iface, ip + IP6_DST);
+    if (hop == 0 || !neighResolve(ifindex, hop, slot + ETH_DST)) {
       store<u16>(desc + DESC_VERDICT, <u16>Verdict.RESOLVE);
       return Verdict.RESOLVE;
     }

@@ -11,7 +11,7 @@ import {
 } from '../layout';
 import { Verdict, DropReason, Counter } from '../verdict';
 import { count, countDrop } from '../table/counters';
-import { isOnLink } from '../table/addr';
+import { nextHop } from '../table/addr';
 import { neighResolve } from '../table/neighbor';
 import { copy6, putBe16 } from '../util/bytes';
 import { ETH_SRC, ETH_TYPE, ETH_HEADER_LEN, ETHERTYPE_IPV6, ethMulticastFor } from '../wire/ethernet';
@@ -74,7 +74,10 @@ function txOne(desc: usize, slot: usize): Verdict {
     const f = ip - ETH_HEADER_LEN;
     if (mcast) ethMulticastFor(f, dst); // RFC 2464 §7
     else if (flags & TXF_HAVE_MAC) copy6(f, desc + TXD_MAC);
-    else if (!isOnLink(ifindex, dst) || !neighResolve(ifindex, dst, f)) return Verdict.RESOLVE;
+    else {
+      const hop = nextHop(ifindex, iface, dst);
+      if (hop == 0 || !neighResolve(ifindex, hop, f)) return Verdict.RESOLVE;
+    }
     copy6(f + ETH_SRC, iface + IFACE_MAC);
     putBe16(f + ETH_TYPE, ETHERTYPE_IPV6);
     if (!iovPush(f, len + ETH_HEADER_LEN)) {

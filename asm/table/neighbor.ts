@@ -3,11 +3,12 @@
 // only reads, and writes each entry's HINT byte when it reports the use of a
 // STALE entry (STALE → DELAY, RFC 4861 §7.3.3) through the event ring.
 //
-// Open addressing with linear probing over NEIGH_CAPACITY entries; the hash
-// must match src/nd/neighbor-table.ts (neighHash).
+// Open addressing with linear probing over the capacity TypeScript chose
+// (NEIGH_CAP_WORD, a power of two; TypeScript keeps at least one slot EMPTY so
+// every probe ends); the hash must match src/nd/neighbor-table.ts (neighHash).
 
 import {
-  NEIGH_BASE, NEIGH_CAPACITY, NEIGH_STRIDE, NE_MAC, NE_STATE, NE_IFINDEX, NE_EPOCH, NE_HINT,
+  NEIGH_BASE, NEIGH_CAP_WORD, NEIGH_STRIDE, NE_MAC, NE_STATE, NE_IFINDEX, NE_EPOCH, NE_HINT,
 } from '../layout';
 import { NeighState, EventKind } from '../verdict';
 import { eq16, copy6 } from '../util/bytes';
@@ -29,13 +30,16 @@ import { emitEvent } from './events';
 
 /** Entry for (ifindex, a), or 0. */
 export function neighFind(ifindex: u32, a: usize): usize {
-  let i = neighHash(ifindex, a) & (NEIGH_CAPACITY - 1);
-  for (let n: u32 = 0; n < NEIGH_CAPACITY; n++) {
+  const cap = load<u32>(NEIGH_CAP_WORD);
+  if (cap == 0 || (cap & (cap - 1)) != 0) return 0; // not configured: no entries
+  const mask = cap - 1;
+  let i = neighHash(ifindex, a) & mask;
+  for (let n: u32 = 0; n < cap; n++) {
     const e = NEIGH_BASE + i * NEIGH_STRIDE;
     const st = <u32>load<u8>(e + NE_STATE);
     if (st == NeighState.EMPTY) return 0;
     if (st != NeighState.DELETED && <u32>load<u8>(e + NE_IFINDEX) == ifindex && eq16(e, a)) return e;
-    i = (i + 1) & (NEIGH_CAPACITY - 1);
+    i = (i + 1) & mask;
   }
   return 0;
 }
@@ -49,7 +53,7 @@ export function neighResolve(ifindex: u32, a: usize, out: usize): bool {
   const e = neighFind(ifindex, a);
   if (e == 0) return false;
   const st = <u32>load<u8>(e + NE_STATE);
-  if (st == NeighState.INCOMPLETE) return false;
+  if (st == NeighState.INCOMPLETE || st == NeighState.UNREACHABLE) return false;
   copy6(out, e + NE_MAC);
   if (st == NeighState.STALE) {
     const epoch = load<u8>(e + NE_EPOCH);

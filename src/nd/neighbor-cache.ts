@@ -6,10 +6,18 @@
 // stack turns into packets and events. The fast path's copy of each entry
 // (address → MAC, state) lives in the WASM neighbor table, written only here.
 //
-// Not yet here (the Neighbor Discovery issue): UNREACHABLE with RFC 7048
-// back-off, router lists, Redirect, eviction under pressure, ICMPv6
-// Destination Unreachable for packets queued to a neighbor that never answered
-// (they are dropped and counted as RESOLVE_FAILED).
+// RFC 7048: after the unicast probes of PROBE fail, the entry is not deleted
+// but goes UNREACHABLE and keeps probing (multicast NS, so a neighbor that
+// changed its link-layer address is found) with exponential back-off; packets
+// meanwhile are reported unreachable to their sender. It is deleted when the
+// back-off reaches MAX_RETRANS_TIMER without traffic wanting it.
+//
+// Bounded and fair: at most `maxEntries` entries and `maxIncomplete`
+// INCOMPLETE ones. A new INCOMPLETE entry (remote traffic can cause them: an
+// echo reply to a spoofed on-link source) may only push out the oldest
+// INCOMPLETE entry; any other new entry may only push out the least recently
+// refreshed STALE or UNREACHABLE non-router entry. REACHABLE, DELAY and PROBE
+// entries — neighbors in use — are never evicted.
 
 import { NeighState, DropReason } from '../wasm/layout.generated.js';
 import { DeadlineHeap } from '../time/deadlines.js';
@@ -29,8 +37,10 @@ export const MAX_RANDOM_FACTOR = 1.5; // RFC 4861 §10
 export const MAX_PENDING_PER_NEIGHBOR = 16;
 /** ReachableTime is re-drawn at least this often (RFC 4861 §6.3.4: "at least every few hours"). */
 export const REACHABLE_TIME_REDRAW = 2 * 3600_000;
+export const BACKOFF_MULTIPLE = 3; // RFC 7048 §3
+export const MAX_RETRANS_TIMER = 60_000; // ms, RFC 7048 §3
 
-export type NudState = 'INCOMPLETE' | 'REACHABLE' | 'STALE' | 'DELAY' | 'PROBE';
+export type NudState = 'INCOMPLETE' | 'REACHABLE' | 'STALE' | 'DELAY' | 'PROBE' | 'UNREACHABLE';
 
 const toTable: Record<NudState, NeighState> = {
   INCOMPLETE: NeighState.INCOMPLETE,
@@ -38,7 +48,13 @@ const toTable: Record<NudState, NeighState> = {
   STALE: NeighState.STALE,
   DELAY: NeighState.DELAY,
   PROBE: NeighState.PROBE,
+  UNREACHABLE: NeighState.UNREACHABLE,
 };
+
+/** "Reachable or probably reachable" (RFC 4861 §6.3.6): any state but INCOMPLETE and UNREACHABLE. */
+export function probablyReachable(e: NeighborEntry | undefined): boolean {
+  return e !== undefined && e.state !== 'INCOMPLETE' && e.state !== 'UNREACHABLE';
+}
 
 export interface NeighborEntry {
   readonly key: string;
@@ -55,14 +71,19 @@ export interface NeighborEntry {
   queue: Uint8Array[];
   /** Source to use in solicitations: that of the first queued packet (§7.2.2). */
   solicitSource?: Ip6;
+  /** UNREACHABLE: the current back-off timeout, and whether traffic wanted the entry since the last probe. */
+  backoff: number;
+  wanted: boolean;
 }
 
 export type NdAction =
   | { type: 'SendNeighborSolicit'; ifindex: number; target: Ip6; source?: Ip6; unicast?: { mac: Uint8Array } }
   | { type: 'SendQueued'; ifindex: number; packets: Uint8Array[] }
   | { type: 'ResolutionFailed'; ifindex: number; target: Ip6; packets: Uint8Array[] }
+  | { type: 'NeighborUnreachable'; ifindex: number; target: Ip6; packets: Uint8Array[] }
+  | { type: 'RouterFlagCleared'; ifindex: number; addr: Ip6 }
   | { type: 'Dropped'; reason: DropReason; count: number }
-  | { type: 'NeighborChanged'; ifindex: number; addr: Ip6; state: NudState | 'FAILED' | 'DELETED'; mac?: Uint8Array; router: boolean };
+  | { type: 'NeighborChanged'; ifindex: number; addr: Ip6; state: NudState | 'FAILED' | 'DELETED' | 'EVICTED'; mac?: Uint8Array; router: boolean };
 
 export interface NdParams {
   baseReachableTime: number;
@@ -75,12 +96,22 @@ export class NeighborCache {
   private deadlines = new DeadlineHeap<NeighborEntry>();
   private reachableTime = 0;
   private drawnAt = -Infinity;
+  /** Eviction candidates, oldest first (Map keeps insertion order). */
+  private readonly staleOrder = new Map<NeighborEntry, true>();
+  private readonly incompleteOrder = new Map<NeighborEntry, true>();
   readonly params: NdParams = { baseReachableTime: REACHABLE_TIME, retransTimer: RETRANS_TIMER };
+  /** Most entries kept (the WASM table stays at most 3/4 full so probes stay short). */
+  readonly maxEntries: number;
+  /** Most INCOMPLETE entries at once. */
+  readonly maxIncomplete: number;
 
   constructor(
     private readonly table: NeighborTable,
     private readonly random: () => number,
+    limits: { maxEntries?: number; maxIncomplete?: number } = {},
   ) {
+    this.maxEntries = Math.min(limits.maxEntries ?? Math.floor((table.capacity * 3) / 4), table.capacity - 1);
+    this.maxIncomplete = Math.min(limits.maxIncomplete ?? Math.max(16, Math.floor(this.maxEntries / 8)), this.maxEntries);
     table.onRebuild = () => {
       this.bySlot.clear();
       for (const e of this.entries.values()) {
@@ -133,6 +164,12 @@ export class NeighborCache {
   resolve(ifindex: number, addr: Ip6, packet: Uint8Array, source: Ip6 | undefined, now: Instant): NdAction[] {
     const acts: NdAction[] = [];
     let e = this.get(ifindex, addr);
+    if (e && e.state === 'UNREACHABLE') {
+      // RFC 7048: known unreachable; tell the sender now rather than queue.
+      e.wanted = true;
+      acts.push({ type: 'NeighborUnreachable', ifindex, target: addr, packets: [packet] });
+      return acts;
+    }
     if (e && e.state !== 'INCOMPLETE' && e.mac) {
       // Usable already (the fast path raced with an update): send now.
       acts.push({ type: 'SendQueued', ifindex, packets: [packet] });
@@ -141,7 +178,7 @@ export class NeighborCache {
     if (!e) {
       e = this.create(ifindex, addr, 'INCOMPLETE', undefined, now, acts);
       if (!e) {
-        acts.push({ type: 'Dropped', reason: DropReason.RESOLVE_QUEUE_FULL, count: 1 });
+        acts.push({ type: 'Dropped', reason: DropReason.NEIGH_CACHE_FULL, count: 1 });
         return acts;
       }
       e.solicitSource = source;
@@ -172,9 +209,58 @@ export class NeighborCache {
       e.mac = sllao.slice();
       this.transition(e, 'STALE', now, acts);
       this.release(e, acts);
-    } else if (!macEqual(e.mac, sllao)) {
+    } else if (!macEqual(e.mac, sllao) || e.state === 'UNREACHABLE') {
+      // A changed address, or a sign of life from an UNREACHABLE neighbor.
       e.mac = sllao.slice();
       this.transition(e, 'STALE', now, acts);
+    }
+    return acts;
+  }
+
+  /**
+   * A valid RA from `src` (RFC 4861 §6.3.4): record its SLLAO (creating the
+   * entry STALE, or STALE when the address changed) and set IsRouter.
+   */
+  onRouterAdvert(ifindex: number, src: Ip6, sllao: Uint8Array | undefined, now: Instant): NdAction[] {
+    const acts: NdAction[] = [];
+    let e = this.get(ifindex, src);
+    if (!e) {
+      if (!sllao) return acts;
+      e = this.create(ifindex, src, 'STALE', sllao, now, acts, true);
+      if (!e) acts.push({ type: 'Dropped', reason: DropReason.NEIGH_CACHE_FULL, count: 1 });
+      return acts;
+    }
+    const wasRouter = e.isRouter;
+    e.isRouter = true;
+    if (sllao && (e.state === 'INCOMPLETE' || e.state === 'UNREACHABLE' || !macEqual(e.mac, sllao))) {
+      const wasIncomplete = e.state === 'INCOMPLETE';
+      e.mac = sllao.slice();
+      this.transition(e, 'STALE', now, acts);
+      if (wasIncomplete) this.release(e, acts);
+    } else if (!wasRouter) this.changed(e, acts);
+    return acts;
+  }
+
+  /**
+   * A valid Redirect to `target` (RFC 4861 §8.3): with a TLLAO the entry is
+   * created STALE or updated (STALE if the address changed); IsRouter is set
+   * when the target is a router (target ≠ destination).
+   */
+  onRedirect(ifindex: number, target: Ip6, tllao: Uint8Array | undefined, targetIsRouter: boolean, now: Instant): NdAction[] {
+    const acts: NdAction[] = [];
+    let e = this.get(ifindex, target);
+    if (!e) {
+      if (!tllao) return acts; // resolved on first use
+      e = this.create(ifindex, target, 'STALE', tllao, now, acts, targetIsRouter);
+      if (!e) acts.push({ type: 'Dropped', reason: DropReason.NEIGH_CACHE_FULL, count: 1 });
+      return acts;
+    }
+    if (targetIsRouter) e.isRouter = true;
+    if (tllao && (e.state === 'INCOMPLETE' || e.state === 'UNREACHABLE' || !macEqual(e.mac, tllao))) {
+      const wasIncomplete = e.state === 'INCOMPLETE';
+      e.mac = tllao.slice();
+      this.transition(e, 'STALE', now, acts);
+      if (wasIncomplete) this.release(e, acts);
     }
     return acts;
   }
@@ -210,6 +296,8 @@ export class NeighborCache {
     if (na.solicited) this.transition(e, 'REACHABLE', now, acts);
     else if (different) this.transition(e, 'STALE', now, acts);
     else if (wasRouter !== e.isRouter) this.changed(e, acts);
+    // §7.2.5: a router that turns host leaves the Default Router List.
+    if (wasRouter && !e.isRouter) acts.push({ type: 'RouterFlagCleared', ifindex, addr: e.addr });
     return acts;
   }
 
@@ -248,6 +336,9 @@ export class NeighborCache {
         case 'PROBE':
           this.onProbeTimeout(e, now, acts);
           break;
+        case 'UNREACHABLE':
+          this.onUnreachableTimeout(e, now, acts);
+          break;
         case 'STALE':
           break; // STALE has no timer
       }
@@ -281,15 +372,78 @@ export class NeighborCache {
       acts.push({ type: 'SendNeighborSolicit', ifindex: e.ifindex, target: e.addr, unicast: { mac: e.mac! } });
       return;
     }
-    // §7.3.3: no answer to MAX_UNICAST_SOLICIT probes: the entry is deleted.
-    acts.push({ type: 'NeighborChanged', ifindex: e.ifindex, addr: e.addr, state: 'FAILED', mac: e.mac, router: e.isRouter });
+    // RFC 7048 §3 (updating §7.3.3): no answer to MAX_UNICAST_SOLICIT probes →
+    // UNREACHABLE, probing on with multicast NS and exponential back-off.
+    e.backoff = this.params.retransTimer * BACKOFF_MULTIPLE;
+    e.wanted = false;
+    this.transition(e, 'UNREACHABLE', now, acts);
+    this.deadlines.arm(e, now + e.backoff);
+  }
+
+  private onUnreachableTimeout(e: NeighborEntry, now: Instant, acts: NdAction[]): void {
+    if (e.backoff >= MAX_RETRANS_TIMER && !e.wanted) {
+      // Probed at the longest interval and nobody wants it: forget it.
+      acts.push({ type: 'NeighborChanged', ifindex: e.ifindex, addr: e.addr, state: 'FAILED', mac: e.mac, router: e.isRouter });
+      this.remove(e);
+      return;
+    }
+    e.wanted = false;
+    acts.push({ type: 'SendNeighborSolicit', ifindex: e.ifindex, target: e.addr });
+    e.backoff = Math.min(e.backoff * BACKOFF_MULTIPLE, MAX_RETRANS_TIMER);
+    this.deadlines.arm(e, now + e.backoff);
+  }
+
+  /** Number of INCOMPLETE entries. */
+  get incompleteCount(): number {
+    return this.incompleteOrder.size;
+  }
+
+  /**
+   * Makes room for one more entry (see the header): INCOMPLETE entries may
+   * only displace INCOMPLETE ones; others only STALE/UNREACHABLE non-routers.
+   */
+  private makeRoom(state: NudState, acts: NdAction[]): boolean {
+    if (state === 'INCOMPLETE' && this.incompleteOrder.size >= this.maxIncomplete) {
+      const victim = this.incompleteOrder.keys().next().value as NeighborEntry | undefined;
+      if (!victim) return false;
+      this.evict(victim, acts);
+    }
+    if (this.entries.size < this.maxEntries) return true;
+    if (state === 'INCOMPLETE') {
+      const victim = this.incompleteOrder.keys().next().value as NeighborEntry | undefined;
+      if (victim) {
+        this.evict(victim, acts);
+        return true;
+      }
+    }
+    for (const victim of this.staleOrder.keys()) {
+      if (victim.isRouter) continue;
+      this.evict(victim, acts);
+      return true;
+    }
+    return false;
+  }
+
+  private evict(e: NeighborEntry, acts: NdAction[]): void {
+    if (e.queue.length) acts.push({ type: 'Dropped', reason: DropReason.NEIGH_CACHE_FULL, count: e.queue.length });
+    e.queue = [];
+    acts.push({ type: 'NeighborChanged', ifindex: e.ifindex, addr: e.addr, state: 'EVICTED', mac: e.mac, router: e.isRouter });
     this.remove(e);
   }
 
-  private create(ifindex: number, addr: Ip6, state: NudState, mac: Uint8Array | undefined, now: Instant, acts: NdAction[]): NeighborEntry | undefined {
+  private create(
+    ifindex: number,
+    addr: Ip6,
+    state: NudState,
+    mac: Uint8Array | undefined,
+    now: Instant,
+    acts: NdAction[],
+    isRouter = false,
+  ): NeighborEntry | undefined {
+    if (!this.makeRoom(state, acts)) return undefined;
     const slot = this.table.insert(ifindex, addr, toTable[state]);
     if (slot < 0) return undefined;
-    const e: NeighborEntry = { key: key(ifindex, addr), ifindex, addr: addr.slice(), state, mac: mac?.slice(), isRouter: false, probes: 0, slot, queue: [] };
+    const e: NeighborEntry = { key: key(ifindex, addr), ifindex, addr: addr.slice(), state, mac: mac?.slice(), isRouter, probes: 0, slot, queue: [], backoff: 0, wanted: false };
     this.entries.set(e.key, e);
     this.bySlot.set(slot, e);
     this.table.update(slot, toTable[state], e.mac);
@@ -309,6 +463,10 @@ export class NeighborCache {
   }
 
   private enter(e: NeighborEntry, state: NudState, now: Instant): void {
+    this.staleOrder.delete(e);
+    this.incompleteOrder.delete(e);
+    if (state === 'STALE' || state === 'UNREACHABLE') this.staleOrder.set(e, true);
+    else if (state === 'INCOMPLETE') this.incompleteOrder.set(e, true);
     switch (state) {
       case 'REACHABLE':
         this.deadlines.arm(e, now + this.currentReachableTime(now));
@@ -323,7 +481,8 @@ export class NeighborCache {
         this.deadlines.cancel(e);
         break;
       case 'INCOMPLETE':
-        break; // armed by resolve()
+      case 'UNREACHABLE':
+        break; // armed by resolve() / onProbeTimeout()
     }
   }
 
@@ -338,6 +497,8 @@ export class NeighborCache {
 
   private remove(e: NeighborEntry): void {
     this.deadlines.cancel(e);
+    this.staleOrder.delete(e);
+    this.incompleteOrder.delete(e);
     this.entries.delete(e.key);
     this.bySlot.delete(e.slot);
     this.table.remove(e.slot);

@@ -26,10 +26,15 @@ export function neighHash(ifindex: number, a: Ip6): number {
 export class NeighborTable {
   private used = 0;
   private tombstones = 0;
-  constructor(private readonly engine: Engine) {}
+  private readonly cap: number;
+  private readonly mask: number;
+  constructor(private readonly engine: Engine) {
+    this.cap = engine.neighborCapacity;
+    this.mask = this.cap - 1;
+  }
 
   get capacity(): number {
-    return L.NEIGH_CAPACITY;
+    return this.cap;
   }
 
   get size(): number {
@@ -47,13 +52,13 @@ export class NeighborTable {
   /** Index of the entry for (ifindex, a), or -1. */
   find(ifindex: number, a: Ip6): number {
     const u8 = this.engine.u8;
-    let i = neighHash(ifindex, a) & (L.NEIGH_CAPACITY - 1);
-    for (let n = 0; n < L.NEIGH_CAPACITY; n++) {
+    let i = neighHash(ifindex, a) & this.mask;
+    for (let n = 0; n < this.cap; n++) {
       const b = this.base(i);
       const st = u8[b + L.NE_STATE];
       if (st === L.NeighState.EMPTY) return -1;
       if (st !== L.NeighState.DELETED && u8[b + L.NE_IFINDEX] === ifindex && equalAt(u8, b, a)) return i;
-      i = (i + 1) & (L.NEIGH_CAPACITY - 1);
+      i = (i + 1) & this.mask;
     }
     return -1;
   }
@@ -63,10 +68,10 @@ export class NeighborTable {
     const found = this.find(ifindex, a);
     if (found >= 0) return found;
     // Keep at least one EMPTY slot so probe loops in WASM always end early.
-    if (this.used + 1 >= L.NEIGH_CAPACITY) return -1;
-    if (this.tombstones > L.NEIGH_CAPACITY / 4) this.rebuild();
+    if (this.used + 1 >= this.cap) return -1;
+    if (this.tombstones > this.cap / 4) this.rebuild();
     const u8 = this.engine.u8;
-    let i = neighHash(ifindex, a) & (L.NEIGH_CAPACITY - 1);
+    let i = neighHash(ifindex, a) & this.mask;
     for (;;) {
       const st = this.state(i);
       if (st === L.NeighState.EMPTY || st === L.NeighState.DELETED) {
@@ -79,7 +84,7 @@ export class NeighborTable {
         this.used++;
         return i;
       }
-      i = (i + 1) & (L.NEIGH_CAPACITY - 1);
+      i = (i + 1) & this.mask;
     }
   }
 
@@ -112,9 +117,9 @@ export class NeighborTable {
   private rebuild(): void {
     const u8 = this.engine.u8;
     const start = L.NEIGH_BASE;
-    const end = L.NEIGH_BASE + L.NEIGH_CAPACITY * L.NEIGH_STRIDE;
+    const end = L.NEIGH_BASE + this.cap * L.NEIGH_STRIDE;
     const live: Uint8Array[] = [];
-    for (let i = 0; i < L.NEIGH_CAPACITY; i++) {
+    for (let i = 0; i < this.cap; i++) {
       const st = this.state(i);
       if (st !== L.NeighState.EMPTY && st !== L.NeighState.DELETED) live.push(u8.slice(this.base(i), this.base(i) + L.NEIGH_STRIDE));
     }

@@ -16,6 +16,12 @@ export class Interface {
   readonly addresses: AddressRecord[] = [];
   hopLimit = 64; // RFC 8200 §3 recommends the IANA default (64)
   up = true;
+  /** Link MTU learned from an RA's MTU option (RFC 4861 §6.3.4), never above the device's. */
+  raMtu?: number;
+  /** Process Router Advertisements and send Router Solicitations. */
+  acceptRa = true;
+  /** The default router the fast path uses (RFC 4861 §6.3.6), if any. */
+  defaultRouter?: Ip6;
   constructor(
     readonly ifindex: number,
     readonly name: string,
@@ -25,6 +31,6 @@ export class Interface {
   ) {}
 
   get mtu(): number {
-    return this.device.mtu;
+    return this.raMtu !== undefined ? Math.min(this.raMtu, this.device.mtu) : this.device.mtu;
   }
 }

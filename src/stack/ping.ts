@@ -31,11 +31,22 @@ export interface PingReply {
   duplicate: boolean;
 }
 
+/** An ICMPv6 error for one of our requests (iputils: "From … icmp_seq=N Destination unreachable: …"). */
+export interface PingError {
+  seq: number;
+  from: string;
+  /** ICMPv6 Destination Unreachable code (RFC 4443 §3.1): 0 no route, 3 address unreachable. */
+  code: number;
+  message: string;
+}
+
 export interface PingSummary {
   destination: string;
   transmitted: number;
   received: number;
   duplicates: number;
+  /** Requests answered by an ICMPv6 error. */
+  errors: number;
   /** Percent. */
   loss: number;
   min: number;
@@ -59,6 +70,7 @@ export class Pinger extends EventEmitter {
   private sent = 0;
   private received = 0;
   private dups = 0;
+  private errors = 0;
   private nextSend: Instant;
   private finishAt: Instant = NEVER;
   private startedAt: Instant;
@@ -132,6 +144,21 @@ export class Pinger extends EventEmitter {
     }
   }
 
+  /** Our request `seq` could not be delivered (an ICMPv6 Destination Unreachable, RFC 4443 §3.1). */
+  onUnreachable(seq: number, code: number, why: string, from: string): void {
+    if (this.finished) return;
+    const s = seq & 0xffff;
+    if (Number.isNaN(this.sendTimes[s]) || this.seen[s]) return;
+    this.seen[s] = 2;
+    this.errors++;
+    const message = code === 3 ? 'Destination unreachable: Address unreachable' : code === 0 ? 'Destination unreachable: No route' : `Destination unreachable: code ${code} (${why})`;
+    // Deferred: the error can arise inside the call that sent the request,
+    // before the caller had a chance to listen (STYLE.md 7).
+    const err: PingError = { seq: s, from, code, message };
+    queueMicrotask(() => this.emit('unreachable', err));
+    if (this.received + this.errors >= this.count && this.sent >= this.count) this.finishAt = Math.min(this.finishAt, this.sendTimes[s]);
+  }
+
   /** Stops early (Ctrl-C) and reports. */
   stop(now: Instant): void {
     this.finish(now);
@@ -172,6 +199,7 @@ export class Pinger extends EventEmitter {
       transmitted: this.sent,
       received: this.received,
       duplicates: this.dups,
+      errors: this.errors,
       loss: this.sent ? ((this.sent - this.received) / this.sent) * 100 : 0,
       min,
       avg,

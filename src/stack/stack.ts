@@ -15,8 +15,8 @@ import { SystemClock, type Clock } from '../time/clock.js';
 import { NEVER, type Instant } from '../time/instant.js';
 import { WasagiError, invalidArg } from '../errors.js';
 import {
-  ALL_NODES, formatIp6, formatMac, ip6Equal, isLinkLocal, isMulticast, isUnspecified, linkLocalFromMac,
-  parseIp6Zoned, parseMac, parsePrefix, prefixMatch, randomMac, solicitedNode, type Ip6,
+  ALL_NODES, ALL_ROUTERS, UNSPECIFIED, formatIp6, formatMac, ip6Equal, ip6Key, isLinkLocal, isMulticast, isUnspecified,
+  linkLocalFromMac, parseIp6Zoned, parseMac, parsePrefix, prefixMatch, randomMac, solicitedNode, type Ip6,
 } from '../wire/address.js';
 import { emitIp6Header, ip6Fields, IP6_HEADER_LEN, NH_ICMPV6 } from '../wire/ipv6.js';
 import {
@@ -24,8 +24,15 @@ import {
   parseNeighborSolicit, ND_NA, ND_NS,
 } from '../wire/ndisc.js';
 import { NeighborTable } from '../nd/neighbor-table.js';
-import { NeighborCache, type NdAction } from '../nd/neighbor-cache.js';
-import { validateNeighborAdvert, validateNeighborSolicit } from '../nd/validate.js';
+import { NeighborCache, probablyReachable, type NdAction } from '../nd/neighbor-cache.js';
+import {
+  MALFORMED, validateNeighborAdvert, validateNeighborSolicit, validateRedirect, validateRouterAdvert, validateRouterSolicit,
+} from '../nd/validate.js';
+import { RouterDiscovery, type RdAction } from '../nd/router-discovery.js';
+import {
+  emitRouterSolicit, parseRedirect, parseRouterAdvert, parseRouterSolicit, preferenceRank, routerSolicitLength,
+  ND_RA, ND_REDIRECT, ND_RS,
+} from '../wire/ra.js';
 import { Interface, type AddressRecord } from './interface.js';
 import { Pinger, type PingOptions, type PingSummary } from './ping.js';
 import type { StackEvent } from './events.js';
@@ -45,6 +52,8 @@ export interface StackOptions {
   random?: () => number;
   /** Use the SIMD build when the engine supports it (default true). */
   simd?: boolean;
+  /** Entries of the WASM neighbor table, a power of two (default 4096; the cache keeps it ≤ 3/4 full). */
+  neighborCapacity?: number;
   interfaces?: InterfaceOptions[];
 }
 
@@ -67,10 +76,12 @@ export interface InterfaceOptions {
   hopLimit?: number;
   /** Also write every frame received and sent to this pcap file. */
   pcap?: string;
+  /** Process Router Advertisements and solicit them at start (default true, like a Linux host). */
+  acceptRa?: boolean;
 }
 
 /** Counters that only the control plane sees (the rest live in WASM memory). */
-const TS_COUNTERS = ['Udp6NoPorts', 'Ip6OutNoRoutes', 'NdNotForUs', 'NdDadIgnored', 'EventsLost'] as const;
+const TS_COUNTERS = ['Udp6NoPorts', 'Ip6OutNoRoutes', 'NdDadIgnored', 'EventsLost', 'Icmp6InRedirectsAccepted'] as const;
 type TsCounter = (typeof TS_COUNTERS)[number];
 
 export class Stack extends EventEmitter {
@@ -78,6 +89,10 @@ export class Stack extends EventEmitter {
   readonly clock: Clock;
   readonly random: () => number;
   readonly neighbors: NeighborCache;
+  /** Router and prefix discovery: default routers, prefixes, routes, DNS (RFC 4861 §6.3, RFC 4191, RFC 8106). */
+  readonly routers: RouterDiscovery;
+  /** Destination cache entries made by Redirects (RFC 4861 §8.3): ifindex|destination → target. */
+  private readonly redirects = new Map<string, { ifindex: number; destination: Ip6; target: Ip6; via: Ip6 }>();
   private readonly table: NeighborTable;
   private readonly ifaces: Array<Interface | undefined> = new Array(L.MAX_IFACES).fill(undefined);
   private readonly pingers = new Map<number, Pinger>();
@@ -95,9 +110,10 @@ export class Stack extends EventEmitter {
     super();
     this.clock = opts.clock ?? new SystemClock();
     this.random = opts.random ?? Math.random;
-    this.engine = new Engine({ simd: opts.simd });
+    this.engine = new Engine({ simd: opts.simd, neighborCapacity: opts.neighborCapacity });
     this.table = new NeighborTable(this.engine);
     this.neighbors = new NeighborCache(this.table, this.random);
+    this.routers = new RouterDiscovery(this.random);
     for (const i of opts.interfaces ?? []) this.addInterface(i);
   }
 
@@ -149,6 +165,7 @@ export class Stack extends EventEmitter {
     }
     const iface = new Interface(ifindex, name, device, device.ethernet ? mac : undefined);
     if (opts.hopLimit) iface.hopLimit = opts.hopLimit;
+    if (opts.acceptRa === false) iface.acceptRa = false;
     this.ifaces[ifindex] = iface;
     if (device.ethernet && opts.linkLocal !== false) {
       iface.addresses.push(record(linkLocalFromMac(mac), 64, 'link-local'));
@@ -159,6 +176,10 @@ export class Stack extends EventEmitter {
     this.emitEvent({ type: 'InterfaceAdded', ifindex, name, kind: device.kind, lladdr: iface.mac && formatMac(iface.mac), mtu: device.mtu });
     for (const a of iface.addresses) {
       this.emitEvent({ type: 'AddressAdded', ifindex, interface: name, address: this.formatAddr(a.addr, iface), prefixLen: a.prefixLen });
+    }
+    if (iface.acceptRa) {
+      this.routers.start(ifindex, this.clock.now());
+      this.reschedule();
     }
     return iface;
   }
@@ -233,6 +254,43 @@ export class Stack extends EventEmitter {
     }
     dv.setUint32(L.ADDR_COUNT, na, true);
     dv.setUint32(L.GROUP_COUNT, ng, true);
+    this.writeRoutes();
+  }
+
+  /**
+   * Writes what the fast path needs for next-hop determination: on-link
+   * prefixes (static address prefixes and the Prefix List), each interface's
+   * selected default router, and whether slower routes (Route Information,
+   * Redirects) exist there.
+   */
+  private writeRoutes(): void {
+    const { u8, dv } = this.engine;
+    let np = 0;
+    const put = (ifindex: number, prefix: Ip6, plen: number): void => {
+      if (np >= L.MAX_PREFIXES) return;
+      const b = L.PREFIX_BASE + np * L.PREFIX_STRIDE;
+      u8.fill(0, b, b + L.PREFIX_STRIDE);
+      u8.set(prefix, b);
+      u8[b + L.PREFIX_LEN] = plen;
+      u8[b + L.PREFIX_IFINDEX] = ifindex;
+      np++;
+    };
+    for (const i of this.interfaces) {
+      for (const a of i.addresses) if (a.prefixLen < 128 && !isLinkLocal(a.addr)) put(i.ifindex, a.addr, a.prefixLen);
+    }
+    for (const p of this.routers.prefixes.values()) put(p.ifindex, p.prefix, p.prefixLength);
+    dv.setUint32(L.PREFIX_COUNT, np, true);
+    for (const i of this.interfaces) {
+      const b = L.IFACE_BASE + i.ifindex * L.IFACE_STRIDE;
+      let f = u8[b + L.IFACE_FLAGS] & ~(L.IFF_ROUTER | L.IFF_SLOW_ROUTE);
+      if (i.defaultRouter) {
+        u8.set(i.defaultRouter, b + L.IFACE_ROUTER);
+        f |= L.IFF_ROUTER;
+      }
+      const slow = np >= L.MAX_PREFIXES || [...this.redirects.values()].some((r) => r.ifindex === i.ifindex) || [...this.routers.routes.values()].some((r) => r.ifindex === i.ifindex);
+      if (slow) f |= L.IFF_SLOW_ROUTE;
+      u8[b + L.IFACE_FLAGS] = f;
+    }
   }
 
   // --- receive ---------------------------------------------------------------------
@@ -278,9 +336,14 @@ export class Stack extends EventEmitter {
     const h = ip6Fields(u8, ip);
     switch (kind) {
       case L.ControlKind.ND:
-        if (msg[0] === ND_NS) this.onNeighborSolicit(iface, h, msg, base, now);
+        if (msg[0] === ND_NS) this.onNeighborSolicit(iface, h, msg, now);
         else if (msg[0] === ND_NA) this.onNeighborAdvert(iface, h, msg, now);
-        else this.engine.countDrop(L.DropReason.ICMP6_UNHANDLED); // RS ignored by hosts (§6.2.6); RA, Redirect: ND issue
+        else if (msg[0] === ND_RA) this.onRouterAdvert(iface, h, msg, now);
+        else if (msg[0] === ND_REDIRECT) this.onRedirect(iface, h, msg, now);
+        else if (msg[0] === ND_RS) {
+          const rs = parseRouterSolicit(msg);
+          this.engine.countDrop(rs ? validateRouterSolicit(h, rs) : MALFORMED);
+        }
         return;
       case L.ControlKind.ECHO_MULTICAST:
         this.onMulticastEcho(iface, h, msg);
@@ -302,16 +365,21 @@ export class Stack extends EventEmitter {
     }
   }
 
+  /** Counts a failed validation; true when the message passed. */
+  private valid(reason: L.DropReason): boolean {
+    if (reason === L.DropReason.NONE) return true;
+    this.engine.countDrop(reason);
+    return false;
+  }
+
   /** NS (RFC 4861 §7.2.3, §7.2.4). */
-  private onNeighborSolicit(iface: Interface, h: { src: Ip6; dst: Ip6 }, msg: Uint8Array, frame: number, now: Instant): void {
+  private onNeighborSolicit(iface: Interface, h: { src: Ip6; dst: Ip6 }, msg: Uint8Array, now: Instant): void {
     const ns = parseNeighborSolicit(msg);
-    if (!ns || !validateNeighborSolicit(h, ns)) {
-      this.engine.countDrop(L.DropReason.ND_INVALID);
-      return;
-    }
+    if (!ns) return void this.valid(MALFORMED);
+    if (!this.valid(validateNeighborSolicit(h, ns))) return;
     const mine = iface.addresses.find((a) => ip6Equal(a.addr, ns.target));
     if (!mine) {
-      this.tsCounters.NdNotForUs++; // §7.2.3: not our address: silently discard
+      this.engine.countDrop(L.DropReason.ND_TARGET_NOT_OURS); // §7.2.3: silently discard
       return;
     }
     if (mine.tentative) {
@@ -333,10 +401,8 @@ export class Stack extends EventEmitter {
   /** NA (RFC 4861 §7.2.5). */
   private onNeighborAdvert(iface: Interface, h: { src: Ip6; dst: Ip6 }, msg: Uint8Array, now: Instant): void {
     const na = parseNeighborAdvert(msg);
-    if (!na || !validateNeighborAdvert(h, na)) {
-      this.engine.countDrop(L.DropReason.ND_INVALID);
-      return;
-    }
+    if (!na) return void this.valid(MALFORMED);
+    if (!this.valid(validateNeighborAdvert(h, na))) return;
     if (iface.addresses.some((a) => ip6Equal(a.addr, na.target))) {
       this.tsCounters.NdDadIgnored++; // someone claims our address: DAD, addressing issue
       return;
@@ -345,6 +411,31 @@ export class Stack extends EventEmitter {
       this.neighbors.onNeighborAdvert(iface.ifindex, na.target, { router: na.router, solicited: na.solicited, override: na.override, tllao: na.targetLinkAddr }, now),
       now,
     );
+  }
+
+  /** RA (RFC 4861 §6.3.4; RFC 4191 §3.1; RFC 8106 §5.3.1). */
+  private onRouterAdvert(iface: Interface, h: { src: Ip6; dst: Ip6 }, msg: Uint8Array, now: Instant): void {
+    const ra = parseRouterAdvert(msg);
+    if (!ra) return void this.valid(MALFORMED);
+    if (!this.valid(validateRouterAdvert(h, ra))) return;
+    if (!iface.acceptRa) return;
+    this.handle(this.neighbors.onRouterAdvert(iface.ifindex, h.src, ra.sourceLinkAddr, now), now);
+    this.handleRd(this.routers.onRouterAdvert(iface.ifindex, h.src, ra, iface.device.mtu, now), now);
+  }
+
+  /** Redirect (RFC 4861 §8.1, §8.3). */
+  private onRedirect(iface: Interface, h: { src: Ip6; dst: Ip6 }, msg: Uint8Array, now: Instant): void {
+    const r = parseRedirect(msg);
+    if (!r) return void this.valid(MALFORMED);
+    if (!this.valid(validateRedirect(h, r, this.nextHop(iface, r.destination)))) return;
+    const onLink = ip6Equal(r.target, r.destination);
+    const k = `${iface.ifindex}|${ip6Key(r.destination)}`;
+    if (onLink && this.isOnLink(iface, r.destination)) this.redirects.delete(k);
+    else this.redirects.set(k, { ifindex: iface.ifindex, destination: r.destination, target: r.target, via: h.src });
+    this.tsCounters.Icmp6InRedirectsAccepted++;
+    this.handle(this.neighbors.onRedirect(iface.ifindex, r.target, r.targetLinkAddr, !onLink, now), now);
+    this.writeRoutes();
+    this.emitEvent({ type: 'Redirected', ifindex: iface.ifindex, interface: iface.name, destination: formatIp6(r.destination), target: this.formatAddr(r.target, iface) });
   }
 
   /**
@@ -487,17 +578,93 @@ export class Stack extends EventEmitter {
     if (!iface) return;
     const dst = packet.slice(24, 40);
     const src = packet.slice(8, 24);
-    if (!this.isOnLink(iface, dst)) {
-      // No default router list yet (ND issue): off-link destinations have no route.
+    const hop = this.nextHop(iface, dst);
+    if (!hop) {
       this.tsCounters.Ip6OutNoRoutes++;
       this.engine.countDrop(L.DropReason.TX_NO_ROUTE);
+      this.reportUnreachable(iface, packet, 0, 'no route'); // RFC 4443 §3.1 code 0
       return;
     }
-    this.handle(this.neighbors.resolve(ifindex, dst, packet, src, now), now);
+    this.handle(this.neighbors.resolve(ifindex, hop, packet, src, now), now);
   }
 
-  private isOnLink(iface: Interface, dst: Ip6): boolean {
-    return isLinkLocal(dst) || iface.addresses.some((a) => a.prefixLen < 128 && prefixMatch(a.addr, dst, a.prefixLen));
+  /** On-link (RFC 4861 §5.2): link-local, a static prefix of ours, or the Prefix List. */
+  isOnLink(iface: Interface, dst: Ip6): boolean {
+    if (isLinkLocal(dst)) return true;
+    if (iface.addresses.some((a) => a.prefixLen < 128 && !isLinkLocal(a.addr) && prefixMatch(a.addr, dst, a.prefixLen))) return true;
+    for (const p of this.routers.prefixes.values()) if (p.ifindex === iface.ifindex && prefixMatch(p.prefix, dst, p.prefixLength)) return true;
+    return false;
+  }
+
+  /**
+   * Next-hop determination (RFC 4861 §5.2): a Redirect's destination cache
+   * entry first, then on-link, then the most specific Route Information route
+   * (RFC 4191 §3.2: longest match, then preference, reachable routers first),
+   * then the selected default router (§6.3.6). Undefined: no route.
+   */
+  nextHop(iface: Interface, dst: Ip6): Ip6 | undefined {
+    const rd = this.redirects.get(`${iface.ifindex}|${ip6Key(dst)}`);
+    if (rd) return rd.target;
+    if (this.isOnLink(iface, dst) || isMulticast(dst)) return dst;
+    let best: { plen: number; rank: number; reach: boolean; router: Ip6 } | undefined;
+    for (const r of this.routers.routes.values()) {
+      if (r.ifindex !== iface.ifindex || !prefixMatch(r.prefix, dst, r.prefixLength)) continue;
+      const cand = { plen: r.prefixLength, rank: preferenceRank(r.preference), reach: probablyReachable(this.neighbors.get(iface.ifindex, r.router)), router: r.router };
+      if (
+        !best ||
+        cand.plen > best.plen ||
+        (cand.plen === best.plen && (Number(cand.reach) - Number(best.reach) || cand.rank - best.rank) > 0)
+      ) {
+        best = cand;
+      }
+    }
+    // A default route (::/0 from RIO or the router list) never beats a more specific one.
+    if (best && best.plen > 0) return best.router;
+    return iface.defaultRouter ?? best?.router;
+  }
+
+  /**
+   * Default router selection (RFC 4861 §6.3.6, RFC 4191 §3.2): among routers
+   * that are reachable or probably reachable, the highest preference, keeping
+   * the current one on ties; if none is, the next one in turn (round-robin),
+   * so NUD tries each.
+   */
+  private selectDefaultRouter(iface: Interface): void {
+    const list = this.routers.routersOf(iface.ifindex);
+    const cur = iface.defaultRouter;
+    let pick: Ip6 | undefined;
+    const reachable = list.filter((r) => probablyReachable(this.neighbors.get(iface.ifindex, r.addr)));
+    if (reachable.length) {
+      const top = preferenceRank(reachable[0].preference);
+      const best = reachable.filter((r) => preferenceRank(r.preference) === top);
+      pick = (best.find((r) => cur && ip6Equal(r.addr, cur)) ?? best[0]).addr;
+    } else if (list.length) {
+      const i = cur ? list.findIndex((r) => ip6Equal(r.addr, cur)) : -1;
+      // Keep a router still being resolved; move on from one known unreachable.
+      const curEntry = cur ? this.neighbors.get(iface.ifindex, cur) : undefined;
+      const keep = i >= 0 && (!curEntry || curEntry.state === 'INCOMPLETE');
+      pick = keep ? list[i].addr : list[(i + 1) % list.length].addr;
+    }
+    const changed = !(pick === cur || (pick && cur && ip6Equal(pick, cur)));
+    iface.defaultRouter = pick;
+    if (changed) {
+      this.writeRoutes();
+      this.emitEvent({ type: 'DefaultRouterChanged', ifindex: iface.ifindex, interface: iface.name, address: pick ? this.formatAddr(pick, iface) : null });
+    }
+  }
+
+  /**
+   * Delivers an ICMPv6 Destination Unreachable for a packet we could not send
+   * (RFC 4443 §3.1; RFC 4861 §7.2.2 for code 3) to its sender. Every packet
+   * here was originated by this host, so the error is delivered locally (to the
+   * pinger that sent it); there is no forwarding.
+   */
+  private reportUnreachable(iface: Interface, packet: Uint8Array, code: number, why: string): void {
+    if (packet.length < 48 || packet[6] !== NH_ICMPV6 || packet[40] !== ICMP6_ECHO_REQUEST) return;
+    const id = (packet[44] << 8) | packet[45];
+    const seq = (packet[46] << 8) | packet[47];
+    const p = this.pingers.get(id);
+    if (p) p.onUnreachable(seq, code, why, this.formatAddr(this.sourceFor(iface, packet.subarray(24, 40)) ?? packet.subarray(8, 24), iface));
   }
 
   /** Turns neighbor-cache actions into packets and events. */
@@ -522,13 +689,26 @@ export class Stack extends EventEmitter {
           break;
         case 'ResolutionFailed':
           if (a.packets.length) this.engine.countDrop(L.DropReason.RESOLVE_FAILED, a.packets.length);
-          if (iface) this.emitEvent({ type: 'ResolutionFailed', ifindex: a.ifindex, interface: iface.name, address: this.formatAddr(a.target, iface), dropped: a.packets.length });
+          if (iface) {
+            for (const p of a.packets) this.reportUnreachable(iface, p, 3, 'address unreachable'); // §7.2.2
+            this.emitEvent({ type: 'ResolutionFailed', ifindex: a.ifindex, interface: iface.name, address: this.formatAddr(a.target, iface), dropped: a.packets.length });
+            this.forgetNeighbor(iface, a.target);
+          }
+          break;
+        case 'NeighborUnreachable':
+          this.engine.countDrop(L.DropReason.NEIGH_UNREACHABLE, a.packets.length);
+          if (iface) for (const p of a.packets) this.reportUnreachable(iface, p, 3, 'address unreachable');
+          break;
+        case 'RouterFlagCleared':
+          this.handleRd(this.routers.onNoLongerRouter(a.ifindex, a.addr), now);
           break;
         case 'Dropped':
           this.engine.countDrop(a.reason, a.count);
           break;
         case 'NeighborChanged':
           if (iface) {
+            if (a.router || this.routers.routers.has(`r|${a.ifindex}|${ip6Key(a.addr)}`)) this.routerReachabilityChanged(iface);
+            if (a.state === 'FAILED' || a.state === 'EVICTED') this.forgetNeighbor(iface, a.addr);
             this.emitEvent({
               type: 'NeighborChanged',
               ifindex: a.ifindex,
@@ -542,6 +722,97 @@ export class Stack extends EventEmitter {
           break;
       }
     }
+  }
+
+  /** A router's reachability changed: default router selection runs again (§6.3.6). */
+  private routerReachabilityChanged(iface: Interface): void {
+    this.selectDefaultRouter(iface);
+  }
+
+  /** A neighbor is gone: redirects through it go too (§7.3.3: next hop recomputed). */
+  private forgetNeighbor(iface: Interface, addr: Ip6): void {
+    let changed = false;
+    for (const [k, r] of this.redirects) {
+      if (r.ifindex === iface.ifindex && ip6Equal(r.target, addr)) {
+        this.redirects.delete(k);
+        changed = true;
+      }
+    }
+    if (changed) this.writeRoutes();
+  }
+
+  /** Router-discovery actions into packets, configuration and events. */
+  private handleRd(acts: RdAction[], now: Instant): void {
+    for (const a of acts) {
+      const iface = this.ifaces[a.ifindex];
+      if (!iface) continue;
+      switch (a.type) {
+        case 'SendRouterSolicit': {
+          // §6.3.7: from a link-local address when there is one (then with an
+          // SLLA option), else from :: without it; to all-routers.
+          const src = iface.addresses.find((x) => isLinkLocal(x.addr) && !x.tentative)?.addr;
+          const rs = { sourceLinkAddr: src ? iface.mac : undefined };
+          this.sendIp6(iface, src ?? UNSPECIFIED, ALL_ROUTERS, ND_HOP_LIMIT, NH_ICMPV6, routerSolicitLength(rs), (b, o) => emitRouterSolicit(b, o, rs));
+          break;
+        }
+        case 'RoutersChanged':
+          this.selectDefaultRouter(iface);
+          this.writeRoutes();
+          break;
+        case 'PrefixesChanged':
+          this.writeRoutes();
+          break;
+        case 'ParamsChanged': {
+          const p = a.params;
+          if (p.curHopLimit !== undefined) iface.hopLimit = p.curHopLimit;
+          if (p.mtu !== undefined) iface.raMtu = p.mtu;
+          if (p.baseReachableTime !== undefined && p.baseReachableTime !== this.neighbors.params.baseReachableTime) {
+            this.neighbors.setBaseReachableTime(p.baseReachableTime);
+          }
+          if (p.retransTimer !== undefined) this.neighbors.params.retransTimer = p.retransTimer;
+          this.writeConfig();
+          this.emitEvent({ type: 'LinkParamsChanged', ifindex: a.ifindex, interface: iface.name, ...p });
+          break;
+        }
+        case 'DnsChanged': {
+          const d = this.dns(iface.name);
+          this.emitEvent({ type: 'DnsChanged', ifindex: a.ifindex, interface: iface.name, servers: d.servers.map((x) => x.address), searchList: d.searchList.map((x) => x.domain) });
+          break;
+        }
+        case 'RouterAdded':
+          this.emitEvent({ type: 'RouterAdded', ifindex: a.ifindex, interface: iface.name, address: this.formatAddr(a.addr, iface), preference: a.preference, lifetime: a.lifetime });
+          break;
+        case 'RouterRemoved':
+          this.forgetRedirectsVia(iface, a.addr);
+          this.emitEvent({ type: 'RouterRemoved', ifindex: a.ifindex, interface: iface.name, address: this.formatAddr(a.addr, iface), reason: a.why });
+          break;
+        case 'PrefixAdded':
+          this.emitEvent({ type: 'PrefixAdded', ifindex: a.ifindex, interface: iface.name, prefix: `${formatIp6(a.prefix)}/${a.prefixLength}`, validLifetime: a.validLifetime });
+          break;
+        case 'PrefixRemoved':
+          this.emitEvent({ type: 'PrefixRemoved', ifindex: a.ifindex, interface: iface.name, prefix: `${formatIp6(a.prefix)}/${a.prefixLength}`, reason: a.why });
+          break;
+      }
+    }
+  }
+
+  /** §6.3.5: a router that leaves the list takes the redirects it gave with it. */
+  private forgetRedirectsVia(iface: Interface, router: Ip6): void {
+    for (const [k, r] of this.redirects) if (r.ifindex === iface.ifindex && ip6Equal(r.via, router)) this.redirects.delete(k);
+  }
+
+  /** DNS servers and search domains learned from RAs (RFC 8106), optionally for one interface. */
+  dns(ifname?: string): { servers: Array<{ address: string; interface: string; expires: number }>; searchList: Array<{ domain: string; interface: string; expires: number }> } {
+    const only = ifname === undefined ? undefined : this.interface(ifname).ifindex;
+    const now = this.clock.now();
+    const left = (t: number): number => (t === Infinity ? Infinity : Math.max(0, Math.round((t - now) / 1000)));
+    const servers = [...this.routers.rdnss.values()]
+      .filter((e) => only === undefined || e.ifindex === only)
+      .map((e) => ({ address: this.formatAddr(e.value, this.ifaces[e.ifindex]), interface: this.ifaces[e.ifindex]?.name ?? '', expires: left(e.expiresAt) }));
+    const searchList = [...this.routers.dnssl.values()]
+      .filter((e) => only === undefined || e.ifindex === only)
+      .map((e) => ({ domain: e.value, interface: this.ifaces[e.ifindex]?.name ?? '', expires: left(e.expiresAt) }));
+    return { servers, searchList };
   }
 
   /**
@@ -631,7 +902,9 @@ export class Stack extends EventEmitter {
     }
     const onLink = all.find((i) => this.isOnLink(i, dst));
     if (onLink) return onLink;
-    throw new WasagiError('ERR_NO_ROUTE', `no route to ${text} (no on-link prefix covers it; default routers arrive with Neighbor Discovery)`);
+    const routed = all.find((i) => this.nextHop(i, dst) !== undefined);
+    if (routed) return routed;
+    throw new WasagiError('ERR_NO_ROUTE', `no route to ${text}: no on-link prefix covers it and no router is known`);
   }
 
   /** Upper-layer reachability confirmation (RFC 4861 §7.3.1), for sockets and TCP. */
@@ -650,7 +923,7 @@ export class Stack extends EventEmitter {
 
   /** The earliest deadline of any machine in the stack. */
   nextDeadline(): Instant {
-    let t = this.neighbors.nextDeadline();
+    let t = Math.min(this.neighbors.nextDeadline(), this.routers.nextDeadline());
     for (const p of this.pingers.values()) t = Math.min(t, p.nextDeadline());
     return t;
   }
@@ -662,6 +935,7 @@ export class Stack extends EventEmitter {
     try {
       const now = this.clock.now();
       this.handle(this.neighbors.onDeadline(now), now);
+      this.handleRd(this.routers.onDeadline(now), now);
       for (const p of [...this.pingers.values()]) if (p.nextDeadline() <= now) p.onDeadline(now);
     } finally {
       this.leave();

@@ -46,8 +46,18 @@ export class Engine {
   readonly exports: HotPath;
   readonly simd: boolean;
 
-  constructor(opts: { simd?: boolean } = {}) {
-    this.memory = new WebAssembly.Memory({ initial: L.MEMORY_PAGES, maximum: L.MEMORY_PAGES });
+  /** Entries the WASM neighbor table can hold (a power of two). */
+  readonly neighborCapacity: number;
+
+  constructor(opts: { simd?: boolean; neighborCapacity?: number } = {}) {
+    const cap = opts.neighborCapacity ?? L.NEIGH_CAPACITY;
+    if (!Number.isInteger(cap) || cap < 16 || cap > L.NEIGH_MAX_CAPACITY || (cap & (cap - 1)) !== 0) {
+      throw new WasagiError('ERR_INVALID_ARG', `neighborCapacity must be a power of two in 16..${L.NEIGH_MAX_CAPACITY}, got ${opts.neighborCapacity}`);
+    }
+    this.neighborCapacity = cap;
+    const pages = Math.max(L.MEMORY_PAGES, Math.ceil((L.NEIGH_BASE + cap * L.NEIGH_STRIDE) / L.PAGE_SIZE));
+    this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    new DataView(this.memory.buffer).setUint32(L.NEIGH_CAP_WORD, cap, true);
     let mod: WebAssembly.Module;
     let simd = opts.simd ?? true;
     try {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { Sim } from '../support/sim.js';
 import { decode, ethFrame, naMessage } from '../support/frames.js';
 import { formatIp6, parseIp6, solicitedNode } from '../../src/wire/address.js';
-import { DELAY_FIRST_PROBE_TIME, MAX_MULTICAST_SOLICIT, MAX_UNICAST_SOLICIT, RETRANS_TIMER } from '../../src/nd/neighbor-cache.js';
+import { BACKOFF_MULTIPLE, DELAY_FIRST_PROBE_TIME, MAX_MULTICAST_SOLICIT, MAX_RETRANS_TIMER, MAX_UNICAST_SOLICIT, RETRANS_TIMER } from '../../src/nd/neighbor-cache.js';
 
 const B = parseIp6('2001:db8::b');
 
@@ -70,7 +70,7 @@ test('STALE → DELAY on use, then PROBE after DELAY_FIRST_PROBE_TIME with a uni
   sim.close();
 });
 
-test('PROBE: MAX_UNICAST_SOLICIT probes RetransTimer apart, then the entry is deleted (RFC 4861 §7.3.3)', () => {
+test('PROBE: MAX_UNICAST_SOLICIT probes RetransTimer apart, then UNREACHABLE with multicast probes backing off, then deleted (RFC 7048 §3)', () => {
   const { sim, a, e } = reachable();
   sim.advance(a.neighbors.deadlineOf(e) - sim.clock.now());
   a.ping('2001:db8::b', { count: 1 });
@@ -79,19 +79,51 @@ test('PROBE: MAX_UNICAST_SOLICIT probes RetransTimer apart, then the entry is de
   const events: string[] = [];
   a.on('event', (ev) => ev.type === 'NeighborChanged' && events.push(ev.state));
   sim.advance(DELAY_FIRST_PROBE_TIME);
-  const times = () => sim.framesSince(wire).filter((f) => f.from === 'a0' && decode(f.frame).icmpType === 135).map((f) => f.at);
-  assert.equal(times().length, 1);
+  const probes = () => sim.framesSince(wire).filter((f) => f.from === 'a0' && decode(f.frame).icmpType === 135).map((f) => ({ at: f.at, d: decode(f.frame) }));
+  assert.equal(probes().length, 1);
   sim.advance(RETRANS_TIMER * (MAX_UNICAST_SOLICIT - 1));
-  const t = times();
+  const t = probes().map((p) => p.at);
   assert.equal(t.length, MAX_UNICAST_SOLICIT);
   for (let i = 1; i < t.length; i++) assert.equal(t[i] - t[i - 1], RETRANS_TIMER);
+  for (const p of probes()) assert.equal(formatIp6(p.d.dst), '2001:db8::b', 'PROBE solicitations are unicast');
   assert.equal(e.state, 'PROBE');
   sim.advance(RETRANS_TIMER - 1);
-  assert.ok(a.neighbors.get(1, B), 'still there 1 ms before the last timeout');
+  assert.equal(e.state, 'PROBE', '1 ms before the last timeout');
   sim.advance(1);
-  assert.equal(a.neighbors.get(1, B), undefined, 'deleted');
-  assert.equal(times().length, MAX_UNICAST_SOLICIT, 'no extra probe');
-  assert.deepEqual(events.slice(-2), ['PROBE', 'FAILED']);
+  assert.equal(e.state, 'UNREACHABLE', 'kept, not deleted (RFC 7048)');
+  const t0 = sim.clock.now();
+  // Back-off: RetransTimer × BACKOFF_MULTIPLE^k, capped at MAX_RETRANS_TIMER.
+  sim.advance(BACKOFF_MULTIPLE * RETRANS_TIMER - 1);
+  assert.equal(probes().length, MAX_UNICAST_SOLICIT, 'deadline − 1 ms: nothing');
+  sim.advance(1);
+  assert.equal(probes().length, MAX_UNICAST_SOLICIT + 1);
+  const mc = probes().at(-1)!;
+  assert.equal(formatIp6(mc.d.dst), formatIp6(solicitedNode(B)), 'UNREACHABLE probes are multicast');
+  sim.advance(120_000);
+  const later = probes().slice(MAX_UNICAST_SOLICIT).map((p) => p.at - t0);
+  assert.deepEqual(later, [3_000, 12_000, 39_000]);
+  assert.equal(a.neighbors.get(1, B), undefined, 'deleted once the back-off reached MAX_RETRANS_TIMER with no traffic');
+  assert.deepEqual(events.slice(-3), ['PROBE', 'UNREACHABLE', 'FAILED']);
+  assert.ok(MAX_RETRANS_TIMER === 60_000);
+  sim.close();
+});
+
+test('a packet to an UNREACHABLE neighbor is reported to its sender at once (RFC 7048, RFC 4443 §3.1 code 3)', async () => {
+  const { sim, a, e } = reachable();
+  sim.links[0].ports[1].close();
+  sim.advance(a.neighbors.deadlineOf(e) - sim.clock.now());
+  a.ping('2001:db8::b', { count: 1 });
+  sim.advance(DELAY_FIRST_PROBE_TIME + RETRANS_TIMER * MAX_UNICAST_SOLICIT);
+  assert.equal(e.state, 'UNREACHABLE');
+  const p = a.ping('2001:db8::b', { count: 1, timeout: 1 });
+  const errs: number[] = [];
+  p.on('unreachable', (x) => errs.push(x.code));
+  sim.advance(1500);
+  const s = await p.done;
+  assert.deepEqual(errs, [3]);
+  assert.equal(s.errors, 1);
+  assert.equal(s.received, 0);
+  assert.equal(a.counters().drops.NEIGH_UNREACHABLE, 1);
   sim.close();
 });
 

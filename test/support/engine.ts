@@ -92,6 +92,7 @@ export class Harness {
       u8.set(g, b);
       u8[b + L.GROUP_IFINDEX] = ifindex;
     };
+    let np = 0;
     for (const i of ifaces) {
       const b = L.IFACE_BASE + i.ifindex * L.IFACE_STRIDE;
       u8[b + L.IFACE_FLAGS] = ((i.up ?? true) ? L.IFF_UP : 0) | ((i.ethernet ?? true) ? L.IFF_ETHERNET : 0);
@@ -109,12 +110,21 @@ export class Harness {
         u8[e + L.ADDR_FLAGS] =
           L.AF_VALID | (a.tentative ? L.AF_TENTATIVE : 0) | (a.anycast ? L.AF_ANYCAST : 0) | (a.deprecated ? L.AF_DEPRECATED : 0);
         u8[e + L.ADDR_PREFIX_LEN] = p.prefixLen < 128 ? p.prefixLen : 0;
+        if (p.prefixLen < 128 && !(p.addr[0] === 0xfe && (p.addr[1] & 0xc0) === 0x80)) {
+          // The address's prefix is on-link (the PREFIX table, as writeRoutes() fills it).
+          const q = L.PREFIX_BASE + np++ * L.PREFIX_STRIDE;
+          u8.fill(0, q, q + L.PREFIX_STRIDE);
+          u8.set(p.addr, q);
+          u8[q + L.PREFIX_LEN] = p.prefixLen;
+          u8[q + L.PREFIX_IFINDEX] = i.ifindex;
+        }
         group(i.ifindex, solicitedNode(p.addr)); // RFC 4861 §7.2.1
       }
       for (const g of i.groups ?? []) group(i.ifindex, parseIp6(g));
     }
     dv.setUint32(L.ADDR_COUNT, na, true);
     dv.setUint32(L.GROUP_COUNT, ng, true);
+    dv.setUint32(L.PREFIX_COUNT, np, true);
   }
 
   /** Inserts or updates a neighbor entry (state and MAC); returns its index. */
