@@ -12,4 +12,4 @@ export { SystemClock, ManualClock, seededRandom, type Clock } from './time/clock
 export type { Instant, Duration } from './time/instant.js';
 export { WasagiError, type ErrorCode } from './errors.js';
 export { parseIp6, parseIp6Zoned, formatIp6, parseMac, formatMac } from './wire/address.js';
-export { showAddr, showNeigh } from './stack/show.js';
+export { showAddr, showNeigh, showRoute } from './stack/show.js';

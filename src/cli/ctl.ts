@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WasagiError } from '../errors.js';
 import type { Stack } from '../stack/stack.js';
-import { showAddr, showNeigh } from '../stack/show.js';
-import type { PingReply, PingSummary } from '../stack/ping.js';
+import { showAddr, showNeigh, showRoute } from '../stack/show.js';
+import type { PingError, PingReply, PingSummary } from '../stack/ping.js';
 
 /** Default control socket: $WASAGI_CTL, else <tmpdir>/wasagi.sock. */
 export function defaultCtlPath(): string {
@@ -19,7 +19,7 @@ export function defaultCtlPath(): string {
 }
 
 export type CtlRequest =
-  | { cmd: 'show'; what: 'addr' | 'neigh' | 'stats' }
+  | { cmd: 'show'; what: 'addr' | 'neigh' | 'route' | 'stats' | 'dns' }
   | { cmd: 'ping'; dest: string; count?: number; interval?: number; size?: number; flood?: boolean; timeout?: number };
 
 function send(sock: Socket, msg: unknown): void {
@@ -78,7 +78,13 @@ function handle(stack: Stack, sock: Socket, line: string): void {
   }
   try {
     if (req.cmd === 'show') {
-      const data = req.what === 'addr' ? showAddr(stack) : req.what === 'neigh' ? showNeigh(stack) : req.what === 'stats' ? stack.counters() : undefined;
+      const data =
+        req.what === 'addr' ? showAddr(stack)
+        : req.what === 'neigh' ? showNeigh(stack)
+        : req.what === 'route' ? showRoute(stack)
+        : req.what === 'stats' ? stack.counters()
+        : req.what === 'dns' ? stack.dns()
+        : undefined;
       if (data === undefined) throw new WasagiError('ERR_INVALID_ARG', `cannot show ${JSON.stringify(req.what)}`);
       send(sock, { ok: true, data });
     } else if (req.cmd === 'ping') {
@@ -87,6 +93,7 @@ function handle(stack: Stack, sock: Socket, line: string): void {
       p.on('reply', (r: PingReply) => {
         if (!req.flood || (req as { verbose?: boolean }).verbose) send(sock, { type: 'reply', ...r });
       });
+      p.on('unreachable', (e: PingError) => send(sock, { type: 'unreachable', ...e }));
       p.on('done', (s: PingSummary) => {
         send(sock, { type: 'done', summary: { ...s, rtts: undefined } });
         sock.end();

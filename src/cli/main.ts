@@ -8,7 +8,7 @@ import { Stack } from '../stack/stack.js';
 import { createMemoryLink } from '../device/memory.js';
 import type { StackEvent } from '../stack/events.js';
 import type { PingReply, PingSummary } from '../stack/ping.js';
-import { formatAddrText, formatNeighText, formatStatsText, showNeigh, type LinkAddrs, type NeighJson } from '../stack/show.js';
+import { formatAddrText, formatNeighText, formatRouteText, formatStatsText, showNeigh, type LinkAddrs, type NeighJson, type RouteJson } from '../stack/show.js';
 import { ctlRequest, defaultCtlPath, serveCtl } from './ctl.js';
 import { histogram, percentile } from './draw.js';
 import { WasagiError } from '../errors.js';
@@ -27,8 +27,9 @@ const USAGE = `usage: wasagi <command> [options]
         --busy-poll: microseconds to keep reading after a burst (default 100, 0 off).
         --warmup: echo round trips run in-process first to warm the JIT (default 20000).
         --pcap: also write every frame received and sent to FILE (libpcap format).
-  show addr|neigh|stats [--json] [--ctl PATH]
-        Asks a running "wasagi up" (like "ip -6 addr", "ip -6 neigh", nstat).
+  show addr|neigh|route|stats|dns [--json] [--ctl PATH]
+        Asks a running "wasagi up" (like "ip -6 addr", "ip -6 neigh", "ip -6 route",
+        nstat; dns: servers and search domains learned from RAs).
   ping DEST [-c COUNT] [-i SECONDS] [-s SIZE] [-W SECONDS] [-f] [--ctl PATH]
         Pings from a running "wasagi up", printing like iputils ping; exits 0
         when a reply came, 1 when none did.
@@ -181,7 +182,7 @@ function printReply(r: PingReply): void {
 function printSummary(s: PingSummary): void {
   console.log(`\n--- ${s.destination} ping statistics ---`);
   console.log(
-    `${s.transmitted} packets transmitted, ${s.received} received,${s.duplicates ? ` +${s.duplicates} duplicates,` : ''} ${+s.loss.toFixed(4)}% packet loss, time ${Math.round(s.time)}ms`,
+    `${s.transmitted} packets transmitted, ${s.received} received,${s.duplicates ? ` +${s.duplicates} duplicates,` : ''}${s.errors ? ` +${s.errors} errors,` : ''} ${+s.loss.toFixed(4)}% packet loss, time ${Math.round(s.time)}ms`,
   );
   if (s.received) console.log(`rtt min/avg/max/mdev = ${fmtMs(s.min)}/${fmtMs(s.avg)}/${fmtMs(s.max)}/${fmtMs(s.mdev)} ms`);
 }
@@ -244,7 +245,9 @@ function formatMacOf(mac: Uint8Array): string {
 async function show(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', short: 'j' }, ctl: { type: 'string' } } });
   const what = positionals[0];
-  if (what !== 'addr' && what !== 'neigh' && what !== 'stats') throw new WasagiError('ERR_INVALID_ARG', 'show needs one of: addr, neigh, stats');
+  if (what !== 'addr' && what !== 'neigh' && what !== 'route' && what !== 'stats' && what !== 'dns') {
+    throw new WasagiError('ERR_INVALID_ARG', 'show needs one of: addr, neigh, route, stats, dns');
+  }
   let result: unknown;
   let error: { code: string; message: string } | undefined;
   await ctlRequest(values.ctl ?? defaultCtlPath(), { cmd: 'show', what }, (m) => {
@@ -257,6 +260,13 @@ async function show(argv: string[]): Promise<number> {
   else if (what === 'neigh') {
     const t = formatNeighText(result as NeighJson[]);
     if (t) console.log(t);
+  } else if (what === 'route') {
+    const t = formatRouteText(result as RouteJson[]);
+    if (t) console.log(t);
+  } else if (what === 'dns') {
+    const d = result as { servers: Array<{ address: string; interface: string; expires: number }>; searchList: Array<{ domain: string; interface: string; expires: number }> };
+    for (const x of d.servers) console.log(`nameserver ${x.address}  # ${x.interface}, expires ${x.expires === null ? 'never' : `${x.expires}s`}`);
+    if (d.searchList.length) console.log(`search ${d.searchList.map((x) => x.domain).join(' ')}`);
   } else console.log(formatStatsText(result as { mib: Record<string, number>; drops: Record<string, number> }));
   return 0;
 }
@@ -290,6 +300,7 @@ async function ping(argv: string[]): Promise<number> {
   await ctlRequest(values.ctl ?? defaultCtlPath(), req, (m) => {
     if (m.type === 'start') console.log(`PING ${m.destination} (${m.destination}) ${m.size} data bytes`);
     else if (m.type === 'reply') printReply(m as unknown as PingReply);
+    else if (m.type === 'unreachable') console.log(`From ${m.from} icmp_seq=${m.seq} ${m.message}`);
     else if (m.type === 'done') summary = m.summary as PingSummary;
     else if (m.ok === false) error = m.error as { code: string; message: string };
   });

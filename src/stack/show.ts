@@ -101,3 +101,61 @@ export function formatStatsText(c: { mib: Record<string, number>; drops: Record<
   if (drops.length) lines.push('', ...drops.map(([k, v]) => `Drop ${k}`.padEnd(w + 1) + ` ${v}`));
   return lines.join('\n');
 }
+
+export interface RouteJson {
+  dst: string;
+  gateway?: string;
+  dev: string;
+  protocol: 'kernel' | 'ra' | 'redirect';
+  metric: number;
+  flags: string[];
+  pref?: 'high' | 'medium' | 'low';
+  expires?: number;
+}
+
+/** Routes in `ip -j -6 route` shape: on-link prefixes, RA routes, default routers. */
+export function showRoute(stack: Stack): RouteJson[] {
+  const now = stack.clock.now();
+  const secs = (t: number): number | undefined => (t === Infinity ? undefined : Math.max(0, Math.round((t - now) / 1000)));
+  const out: RouteJson[] = [];
+  for (const i of stack.interfaces) {
+    for (const a of i.addresses) {
+      if (a.prefixLen >= 128) continue;
+      const p = maskText(a.addr, a.prefixLen);
+      if (!out.some((r) => r.dst === p && r.dev === i.name)) out.push({ dst: p, dev: i.name, protocol: 'kernel', metric: 256, flags: [], pref: 'medium' });
+    }
+  }
+  for (const p of stack.routers.prefixes.values()) {
+    const dst = `${formatIp6(p.prefix)}/${p.prefixLength}`;
+    const dev = stack.interface(p.ifindex).name;
+    if (!out.some((r) => r.dst === dst && r.dev === dev)) out.push({ dst, dev, protocol: 'ra', metric: 256, flags: [], pref: 'medium', ...opt('expires', secs(p.expiresAt)) });
+  }
+  for (const r of stack.routers.routes.values()) {
+    out.push({ dst: r.prefixLength === 0 ? 'default' : `${formatIp6(r.prefix)}/${r.prefixLength}`, gateway: formatIp6(r.router), dev: stack.interface(r.ifindex).name, protocol: 'ra', metric: 1024, flags: [], pref: r.preference, ...opt('expires', secs(r.expiresAt)) });
+  }
+  for (const i of stack.interfaces) {
+    for (const r of stack.routers.routersOf(i.ifindex)) {
+      out.push({ dst: 'default', gateway: formatIp6(r.addr), dev: i.name, protocol: 'ra', metric: 1024, flags: [], pref: r.preference, ...opt('expires', secs(r.expiresAt)) });
+    }
+  }
+  return out;
+}
+
+function opt<K extends string>(k: K, v: number | undefined): Partial<Record<K, number>> {
+  return v === undefined ? {} : ({ [k]: v } as Record<K, number>);
+}
+
+function maskText(a: Uint8Array, plen: number): string {
+  const p = a.slice();
+  for (let i = 0; i < 16; i++) {
+    const keep = Math.max(0, Math.min(8, plen - i * 8));
+    p[i] &= (0xff << (8 - keep)) & 0xff;
+  }
+  return `${formatIp6(p)}/${plen}`;
+}
+
+export function formatRouteText(routes: RouteJson[]): string {
+  return routes
+    .map((r) => `${r.dst}${r.gateway ? ` via ${r.gateway}` : ''} dev ${r.dev} proto ${r.protocol} metric ${r.metric}${r.expires !== undefined ? ` expires ${r.expires}sec` : ''}${r.pref ? ` pref ${r.pref}` : ''}`)
+    .join('\n');
+}
