@@ -7,6 +7,17 @@ import { sumScalar, sumSimd, fold } from './csum/inet';
 export { rxBurst } from './path/rx';
 export { txBuild } from './path/tx';
 export { neighFind } from './table/neighbor';
+import { neighFind } from './table/neighbor';
+
+/**
+ * Looks up `n` addresses laid out 16 bytes apart at `addrs` on `ifindex` and
+ * returns how many have entries (for benchmarks of the table at scale).
+ */
+export function neighLookupBatch(ifindex: u32, addrs: usize, n: u32): u32 {
+  let hits: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) if (neighFind(ifindex, addrs + (<usize>i << 4)) != 0) hits++;
+  return hits;
+}
 
 /** Sanity check the host runs once: static data below the map, memory large enough for the table. */
 export function layoutOk(): bool {

@@ -13,6 +13,7 @@ export interface HotPath {
   rxBurst(ifindex: number, n: number, now: number): number;
   txBuild(m: number, iovStart: number, now: number): number;
   neighFind(ifindex: number, addrPtr: number): number;
+  neighLookupBatch(ifindex: number, addrs: number, n: number): number;
   layoutOk(): number;
   simd(): number;
   csumScalar(p: number, len: number): number;
