@@ -78,7 +78,7 @@ export interface NeighborEntry {
 
 export type NdAction =
   | { type: 'SendNeighborSolicit'; ifindex: number; target: Ip6; source?: Ip6; unicast?: { mac: Uint8Array } }
-  | { type: 'SendQueued'; ifindex: number; packets: Uint8Array[] }
+  | { type: 'SendQueued'; ifindex: number; packets: Uint8Array[]; mac: Uint8Array }
   | { type: 'ResolutionFailed'; ifindex: number; target: Ip6; packets: Uint8Array[] }
   | { type: 'NeighborUnreachable'; ifindex: number; target: Ip6; packets: Uint8Array[] }
   | { type: 'RouterFlagCleared'; ifindex: number; addr: Ip6 }
@@ -171,8 +171,11 @@ export class NeighborCache {
       return acts;
     }
     if (e && e.state !== 'INCOMPLETE' && e.mac) {
-      // Usable already (the fast path raced with an update): send now.
-      acts.push({ type: 'SendQueued', ifindex, packets: [packet] });
+      // Usable already: the fast path could not pick this next hop itself
+      // (a redirect or a more specific route), or raced with an update. The
+      // first packet to a STALE neighbor starts NUD (§7.3.3).
+      if (e.state === 'STALE') this.transition(e, 'DELAY', now, acts);
+      acts.push({ type: 'SendQueued', ifindex, packets: [packet], mac: e.mac });
       return acts;
     }
     if (!e) {
@@ -487,7 +490,7 @@ export class NeighborCache {
   }
 
   private release(e: NeighborEntry, acts: NdAction[]): void {
-    if (e.queue.length) acts.push({ type: 'SendQueued', ifindex: e.ifindex, packets: e.queue });
+    if (e.queue.length && e.mac) acts.push({ type: 'SendQueued', ifindex: e.ifindex, packets: e.queue, mac: e.mac });
     e.queue = [];
   }
 

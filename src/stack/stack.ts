@@ -559,8 +559,8 @@ export class Stack extends EventEmitter {
     return true;
   }
 
-  /** Re-sends a finished IPv6 packet (checksums done), e.g. after resolution. */
-  private sendRaw(ifindex: number, packet: Uint8Array, now: Instant): void {
+  /** Re-sends a finished IPv6 packet (checksums done) to a resolved link-layer address. */
+  private sendRaw(ifindex: number, packet: Uint8Array, now: Instant, mac: Uint8Array): void {
     const iface = this.ifaces[ifindex];
     if (!iface) return;
     const i = this.allocTx(ifindex, now);
@@ -569,7 +569,8 @@ export class Stack extends EventEmitter {
     const d = this.engine.txDesc(i);
     dv.setUint32(d + L.TXD_LEN, packet.length, true);
     u8[d + L.TXD_IFINDEX] = ifindex;
-    u8[d + L.TXD_FLAGS] = 0;
+    u8[d + L.TXD_FLAGS] = L.TXF_HAVE_MAC;
+    u8.set(mac.subarray(0, 6), d + L.TXD_MAC);
   }
 
   /** Next-hop determination (RFC 4861 §5.2) and queueing for resolution (§7.2.2). */
@@ -685,7 +686,9 @@ export class Stack extends EventEmitter {
           break;
         }
         case 'SendQueued':
-          for (const p of a.packets) this.sendRaw(a.ifindex, p, now);
+          // With the resolved MAC: the fast path must not re-resolve a next hop
+          // it cannot determine itself (it would hand the packet back).
+          for (const p of a.packets) this.sendRaw(a.ifindex, p, now, a.mac);
           break;
         case 'ResolutionFailed':
           if (a.packets.length) this.engine.countDrop(L.DropReason.RESOLVE_FAILED, a.packets.length);
