@@ -8,7 +8,11 @@ import { Stack } from '../stack/stack.js';
 import { createMemoryLink } from '../device/memory.js';
 import type { StackEvent } from '../stack/events.js';
 import type { PingReply, PingSummary } from '../stack/ping.js';
-import { formatAddrText, formatNeighText, formatRouteText, formatStatsText, showNeigh, type LinkAddrs, type NeighJson, type RouteJson } from '../stack/show.js';
+import { formatAddrText, formatNeighText, formatRouteText, formatStatsText, showNeigh, showRoute, type LinkAddrs, type NeighJson, type RouteJson } from '../stack/show.js';
+import type { MemoryLink } from '../device/memory.js';
+import { emitRouterAdvert } from '../wire/ra.js';
+import { emitIp6Header } from '../wire/ipv6.js';
+import { parseIp6 } from '../wire/address.js';
 import { ctlRequest, defaultCtlPath, serveCtl } from './ctl.js';
 import { histogram, percentile } from './draw.js';
 import { WasagiError } from '../errors.js';
@@ -114,6 +118,18 @@ async function demo(argv: string[]): Promise<number> {
       case 'ResolutionFailed':
         console.log(`${stamp()} ${who}: could not resolve ${e.address} (${e.dropped} packets dropped)`);
         break;
+      case 'RouterAdded':
+        console.log(`${stamp()} ${who}: router ${e.address} (preference ${e.preference}, lifetime ${e.lifetime}s)`);
+        break;
+      case 'DefaultRouterChanged':
+        console.log(`${stamp()} ${who}: default router ${e.address ?? 'none'}`);
+        break;
+      case 'PrefixAdded':
+        console.log(`${stamp()} ${who}: on-link prefix ${e.prefix} (valid ${e.validLifetime}s)`);
+        break;
+      case 'DnsChanged':
+        console.log(`${stamp()} ${who}: DNS servers ${e.servers.join(', ') || 'none'}; search ${e.searchList.join(' ') || 'none'}`);
+        break;
     }
   };
   a.on('event', log('A'));
@@ -128,6 +144,16 @@ async function demo(argv: string[]): Promise<number> {
   console.log(`\n$ ping -c 2 fe80::5eff:fe00:a%sim0   (from B, link-local with a zone)`);
   const s2 = await runPing(b, 'fe80::5eff:fe00:a%sim0', { count: 2, interval: 0.2, size }, true);
   printSummary(s2);
+
+  // A router on the link (a scripted one: wasagi is a host) advertises itself,
+  // a prefix, a more specific route and a DNS server (RFC 4861 §6.3.4,
+  // RFC 4191, RFC 8106); both stacks learn them.
+  console.log(`\n(a router fe80::1 on sim0 sends a Router Advertisement)`);
+  sendDemoRa(link);
+  await new Promise((r) => setTimeout(r, 20));
+  console.log(`\nA$ ip -6 route\n${indent(formatRouteText(showRoute(a)))}`);
+  const dns = a.dns();
+  console.log(`A$ cat resolv.conf (from RDNSS/DNSSL)\n${indent([...dns.servers.map((x) => `nameserver ${x.address}`), `search ${dns.searchList.map((x) => x.domain).join(' ')}`].join('\n'))}`);
 
   console.log(`\nA$ ip -6 neigh\n${indent(formatNeighText(showNeigh(a)))}`);
   console.log(`B$ ip -6 neigh\n${indent(formatNeighText(showNeigh(b)))}`);
@@ -155,6 +181,40 @@ async function demo(argv: string[]): Promise<number> {
   a.close();
   b.close();
   return fs.received === fs.transmitted && s1.received === 3 && s2.received === 2 ? 0 : 1;
+}
+
+/** A Router Advertisement from a scripted router (MAC 02:00:5e:00:00:01, fe80::1) onto `link`. */
+function sendDemoRa(link: MemoryLink): void {
+  const router = link.port('router');
+  const mac = Uint8Array.from([2, 0, 0x5e, 0, 0, 1]);
+  const ra = emitRouterAdvert({
+    curHopLimit: 64,
+    routerLifetime: 1800,
+    reachableTime: 30_000,
+    retransTimer: 1_000,
+    sourceLinkAddr: mac,
+    mtu: 1500,
+    prefixes: [{ prefixLength: 64, onLink: true, autonomous: true, validLifetime: 86400, preferredLifetime: 14400, prefix: parseIp6('2001:db8:d::') }],
+    routes: [{ prefixLength: 48, preference: 'high', lifetime: 1800, prefix: parseIp6('2001:db8:f00::') }],
+    rdnss: [{ lifetime: 600, servers: [parseIp6('2001:db8:d::53')] }],
+    dnssl: [{ lifetime: 600, domains: ['example.test'] }],
+  });
+  const frame = new Uint8Array(14 + 40 + ra.length);
+  frame.set([0x33, 0x33, 0, 0, 0, 1, ...mac, 0x86, 0xdd]);
+  emitIp6Header(frame, 14, { payloadLength: ra.length, nextHeader: 58, hopLimit: 255, src: parseIp6('fe80::1'), dst: parseIp6('ff02::1') });
+  frame.set(ra, 54);
+  // ICMPv6 checksum over the pseudo-header (RFC 8200 §8.1).
+  let sum = 0;
+  const word = (b: Uint8Array, o: number): number => (b[o] << 8) | (b[o + 1] ?? 0);
+  for (let o = 22; o < 54; o += 2) sum += word(frame, o);
+  sum += ra.length + 58;
+  for (let o = 54; o < frame.length; o += 2) sum += word(frame, o);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  const c = ~sum & 0xffff;
+  frame[56] = c >> 8;
+  frame[57] = c & 0xff;
+  link.inject(router, frame);
+  router.close();
 }
 
 function indent(s: string): string {

@@ -56,6 +56,11 @@ export class MemoryLink {
     return this.queue.length;
   }
 
+  /** Puts a frame on the wire as if `from` had sent it (simulated hosts, tests). */
+  inject(from: MemoryPort, frame: Uint8Array): boolean {
+    return this.enqueue(from, frame.slice());
+  }
+
   /** @internal */
   enqueue(from: MemoryPort, frame: Uint8Array): boolean {
     if (this.queue.length >= this.maxQueued) {
