@@ -371,17 +371,27 @@ async function deadlineSection(ctx: Ctx): Promise<void> {
     note: `${steps} calls over ${(span / 1000).toFixed(1)} s before the first deadline: all returned []`,
   });
 
-  // Everything due at once: one onDeadline runs every expiry.
+  // Everything due at once: onDeadline runs the expiries in batches of
+  // DEADLINE_BATCH (the stack comes straight back while more are due), so the
+  // event loop is never held for the whole mass expiry.
   const t1 = performance.now();
-  const acts = cache.onDeadline(last + 1);
+  let toStale = 0;
+  let calls = 0;
+  let longest = 0;
+  while (cache.nextDeadline() <= last + 1) {
+    const c0 = performance.now();
+    const acts = cache.onDeadline(last + 1);
+    longest = Math.max(longest, performance.now() - c0);
+    calls++;
+    toStale += acts.filter((a) => a.type === 'NeighborChanged' && a.state === 'STALE').length;
+  }
   const expireMs = performance.now() - t1;
-  const toStale = acts.filter((a) => a.type === 'NeighborChanged' && a.state === 'STALE').length;
   if (toStale !== n || cache.nextDeadline() !== NEVER) throw new Error(`expiry: ${toStale} of ${n} entries went STALE`);
   deadlines.push({
     name: `expire all at once, ${N}`,
     value: n / (expireMs / 1000),
     unit: 'ent/s',
-    note: `${expireMs.toFixed(1)} ms for ${N} REACHABLE → STALE in one onDeadline() (${(expireMs * 1e6 / n).toFixed(0)} ns/entry)`,
+    note: `${expireMs.toFixed(1)} ms for ${N} REACHABLE → STALE in ${calls} onDeadline() batches, longest ${longest.toFixed(1)} ms (${(expireMs * 1e6 / n).toFixed(0)} ns/entry)`,
   });
 
   stack.close();

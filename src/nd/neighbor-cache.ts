@@ -74,7 +74,12 @@ export interface NeighborEntry {
   /** UNREACHABLE: the current back-off timeout, and whether traffic wanted the entry since the last probe. */
   backoff: number;
   wanted: boolean;
+  /** Position in the deadline heap (-1: none); kept on the entry itself. */
+  heapIndex: number;
 }
+
+/** Most deadlines handled in one onDeadline call, so a mass expiry never blocks the event loop for long. */
+export const DEADLINE_BATCH = 4096;
 
 export type NdAction =
   | { type: 'SendNeighborSolicit'; ifindex: number; target: Ip6; source?: Ip6; unicast?: { mac: Uint8Array } }
@@ -93,7 +98,11 @@ export interface NdParams {
 export class NeighborCache {
   private entries = new Map<string, NeighborEntry>();
   private bySlot = new Map<number, NeighborEntry>();
-  private deadlines = new DeadlineHeap<NeighborEntry>();
+  private deadlines = new DeadlineHeap<NeighborEntry>({
+    get: (e) => (e.heapIndex >= 0 ? e.heapIndex : undefined),
+    set: (e, i) => void (e.heapIndex = i),
+    delete: (e) => void (e.heapIndex = -1),
+  });
   private reachableTime = 0;
   private drawnAt = -Infinity;
   /** Eviction candidates, oldest first (Map keeps insertion order). */
@@ -320,10 +329,14 @@ export class NeighborCache {
     return acts;
   }
 
-  /** Runs every entry whose deadline is ≤ now (each handler re-checks its state). */
-  onDeadline(now: Instant): NdAction[] {
+  /**
+   * Runs the entries whose deadline is ≤ now (each handler re-checks its
+   * state), at most DEADLINE_BATCH of them; if more are due, nextDeadline()
+   * is still ≤ now and the caller comes back at once.
+   */
+  onDeadline(now: Instant, budget = DEADLINE_BATCH): NdAction[] {
     const acts: NdAction[] = [];
-    for (let e = this.deadlines.popDue(now); e; e = this.deadlines.popDue(now)) {
+    for (let e = budget > 0 ? this.deadlines.popDue(now) : undefined; e; e = --budget > 0 ? this.deadlines.popDue(now) : undefined) {
       switch (e.state) {
         case 'INCOMPLETE':
           this.onResolutionTimeout(e, now, acts);
@@ -446,7 +459,7 @@ export class NeighborCache {
     if (!this.makeRoom(state, acts)) return undefined;
     const slot = this.table.insert(ifindex, addr, toTable[state]);
     if (slot < 0) return undefined;
-    const e: NeighborEntry = { key: key(ifindex, addr), ifindex, addr: addr.slice(), state, mac: mac?.slice(), isRouter, probes: 0, slot, queue: [], backoff: 0, wanted: false };
+    const e: NeighborEntry = { key: key(ifindex, addr), ifindex, addr: addr.slice(), state, mac: mac?.slice(), isRouter, probes: 0, slot, queue: [], backoff: 0, wanted: false, heapIndex: -1 };
     this.entries.set(e.key, e);
     this.bySlot.set(slot, e);
     this.table.update(slot, toTable[state], e.mac);

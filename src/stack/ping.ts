@@ -74,8 +74,8 @@ export class Pinger extends EventEmitter {
   private nextSend: Instant;
   private finishAt: Instant = NEVER;
   private startedAt: Instant;
-  private sendTimes: Float64Array;
-  private seen: Uint8Array;
+  /** Send time and answer state of each sequence number in flight or answered (≤ 65536: they wrap). */
+  private readonly bySeq = new Map<number, { t: Instant; got: 0 | 1 | 2 }>();
   private rtts: number[] = [];
   private finished = false;
   /** Resolves with the summary when the pinger is done. */
@@ -100,8 +100,6 @@ export class Pinger extends EventEmitter {
     this.flood = opts.flood;
     this.nextSend = now;
     this.startedAt = now;
-    this.sendTimes = new Float64Array(65536).fill(NaN);
-    this.seen = new Uint8Array(65536);
     this.done = new Promise((r) => (this.resolveDone = r));
   }
 
@@ -124,13 +122,13 @@ export class Pinger extends EventEmitter {
   onReply(seq: number, bytes: number, from: string, hopLimit: number, now: Instant): void {
     if (this.finished) return;
     const s = seq & 0xffff;
-    const t = this.sendTimes[s];
-    if (Number.isNaN(t)) return; // never sent (or from a previous wrap)
-    const duplicate = this.seen[s] === 1;
-    const rtt = now - t;
+    const rec = this.bySeq.get(s);
+    if (!rec) return; // never sent
+    const duplicate = rec.got === 1;
+    const rtt = now - rec.t;
     if (duplicate) this.dups++;
     else {
-      this.seen[s] = 1;
+      rec.got = 1;
       this.received++;
       this.rtts.push(rtt);
     }
@@ -148,15 +146,16 @@ export class Pinger extends EventEmitter {
   onUnreachable(seq: number, code: number, why: string, from: string): void {
     if (this.finished) return;
     const s = seq & 0xffff;
-    if (Number.isNaN(this.sendTimes[s]) || this.seen[s]) return;
-    this.seen[s] = 2;
+    const rec = this.bySeq.get(s);
+    if (!rec || rec.got) return;
+    rec.got = 2;
     this.errors++;
     const message = code === 3 ? 'Destination unreachable: Address unreachable' : code === 0 ? 'Destination unreachable: No route' : `Destination unreachable: code ${code} (${why})`;
     // Deferred: the error can arise inside the call that sent the request,
     // before the caller had a chance to listen (STYLE.md 7).
     const err: PingError = { seq: s, from, code, message };
     queueMicrotask(() => this.emit('unreachable', err));
-    if (this.received + this.errors >= this.count && this.sent >= this.count) this.finishAt = Math.min(this.finishAt, this.sendTimes[s]);
+    if (this.received + this.errors >= this.count && this.sent >= this.count) this.finishAt = Math.min(this.finishAt, rec.t);
   }
 
   /** Stops early (Ctrl-C) and reports. */
@@ -170,8 +169,7 @@ export class Pinger extends EventEmitter {
     // iputils: a timestamp first (when it fits), then bytes counting up.
     for (let i = 0; i < payload.length; i++) payload[i] = i & 0xff;
     if (payload.length >= 8) new DataView(payload.buffer).setFloat64(0, now, true);
-    this.sendTimes[seq] = now;
-    this.seen[seq] = 0;
+    this.bySeq.set(seq, { t: now, got: 0 });
     this.sent++;
     this.nextSend = now + (this.flood ? FLOOD_INTERVAL : this.interval);
     if (this.sent >= this.count) this.finishAt = now + this.timeout;

@@ -5,10 +5,25 @@
 
 import { NEVER, type Instant } from './instant.js';
 
+/**
+ * Where the heap keeps each key's position. The default is a Map; owners of
+ * many object keys pass an accessor to a field on the key itself (intrusive),
+ * which halves the cost of every sift.
+ */
+export interface HeapIndex<K> {
+  get(k: K): number | undefined;
+  set(k: K, i: number): void;
+  delete(k: K): void;
+}
+
 export class DeadlineHeap<K> {
   private at: Instant[] = [];
   private keys: K[] = [];
-  private pos = new Map<K, number>();
+  private pos: HeapIndex<K>;
+
+  constructor(index?: HeapIndex<K>) {
+    this.pos = index ?? new Map<K, number>();
+  }
 
   get size(): number {
     return this.keys.length;
