@@ -42,8 +42,6 @@ export function echoInPlace(ifindex: u32, iface: usize, flags: u32, slot: usize,
   s = (s & 0xffff) + (s >> 16);
   s = (s & 0xffff) + (s >> 16);
   store<u16>(l4 + ICMP6_CSUM, <u16>~s);
-  count(Counter.Icmp6OutMsgs);
-  count(Counter.Icmp6OutEchoReplies);
   const total = IP6_HEADER_LEN + plen;
   if (flags & IFF_ETHERNET) {
     const hop = nextHop(ifindex, iface, ip + IP6_DST);
@@ -58,7 +56,11 @@ export function echoInPlace(ifindex: u32, iface: usize, flags: u32, slot: usize,
     dropDesc(desc, DropReason.WRITE_FAILED);
     return Verdict.DROP;
   }
+  // Counted when it leaves: a RESOLVE reply is counted by txBuild when the
+  // control plane sends it.
   count(Counter.Ip6OutRequests);
+  count(Counter.Icmp6OutMsgs);
+  count(Counter.Icmp6OutEchoReplies);
   store<u16>(desc + DESC_VERDICT, <u16>Verdict.TX_READY);
   store<u16>(desc + DESC_REASON, 0);
   return Verdict.TX_READY;

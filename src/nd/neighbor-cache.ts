@@ -90,9 +90,13 @@ export type NdAction =
   | { type: 'Dropped'; reason: DropReason; count: number }
   | { type: 'NeighborChanged'; ifindex: number; addr: Ip6; state: NudState | 'FAILED' | 'DELETED' | 'EVICTED'; mac?: Uint8Array; router: boolean };
 
+/** Per-interface host variables (RFC 4861 §6.3.2). */
 export interface NdParams {
   baseReachableTime: number;
   retransTimer: number;
+  /** The current ReachableTime and when it was drawn. */
+  reachableTime: number;
+  drawnAt: Instant;
 }
 
 export class NeighborCache {
@@ -103,12 +107,10 @@ export class NeighborCache {
     set: (e, i) => void (e.heapIndex = i),
     delete: (e) => void (e.heapIndex = -1),
   });
-  private reachableTime = 0;
-  private drawnAt = -Infinity;
   /** Eviction candidates, oldest first (Map keeps insertion order). */
   private readonly staleOrder = new Map<NeighborEntry, true>();
   private readonly incompleteOrder = new Map<NeighborEntry, true>();
-  readonly params: NdParams = { baseReachableTime: REACHABLE_TIME, retransTimer: RETRANS_TIMER };
+  private readonly ifParams = new Map<number, NdParams>();
   /** Most entries kept (the WASM table stays at most 3/4 full so probes stay short). */
   readonly maxEntries: number;
   /** Most INCOMPLETE entries at once. */
@@ -150,20 +152,40 @@ export class NeighborCache {
     return this.deadlines.get(e) ?? NEVER;
   }
 
-  /** ReachableTime: uniformly in [0.5, 1.5] × BaseReachableTime, re-drawn every few hours (§6.3.2, §6.3.4). */
-  currentReachableTime(now: Instant): number {
-    if (now - this.drawnAt >= REACHABLE_TIME_REDRAW || this.reachableTime === 0) {
-      const f = MIN_RANDOM_FACTOR + (MAX_RANDOM_FACTOR - MIN_RANDOM_FACTOR) * this.random();
-      this.reachableTime = this.params.baseReachableTime * f;
-      this.drawnAt = now;
+  /** The host variables of an interface (RFC 4861 §6.3.2), defaults from §10 until an RA sets them. */
+  paramsOf(ifindex: number): NdParams {
+    let p = this.ifParams.get(ifindex);
+    if (!p) {
+      p = { baseReachableTime: REACHABLE_TIME, retransTimer: RETRANS_TIMER, reachableTime: 0, drawnAt: -Infinity };
+      this.ifParams.set(ifindex, p);
     }
-    return this.reachableTime;
+    return p;
   }
 
-  /** Sets BaseReachableTime; ReachableTime is re-drawn at once (§6.3.4). */
-  setBaseReachableTime(ms: number): void {
-    this.params.baseReachableTime = ms;
-    this.drawnAt = -Infinity;
+  /** ReachableTime of an interface: uniformly in [0.5, 1.5] × BaseReachableTime, re-drawn every few hours (§6.3.2, §6.3.4). */
+  currentReachableTime(now: Instant, ifindex = 1): number {
+    const p = this.paramsOf(ifindex);
+    if (now - p.drawnAt >= REACHABLE_TIME_REDRAW || p.reachableTime === 0) {
+      const f = MIN_RANDOM_FACTOR + (MAX_RANDOM_FACTOR - MIN_RANDOM_FACTOR) * this.random();
+      p.reachableTime = p.baseReachableTime * f;
+      p.drawnAt = now;
+    }
+    return p.reachableTime;
+  }
+
+  /** Sets BaseReachableTime of an interface (all when omitted); ReachableTime is re-drawn at once (§6.3.4). */
+  setBaseReachableTime(ms: number, ifindex?: number): void {
+    const targets = ifindex === undefined ? [...new Set([1, ...this.ifParams.keys()])] : [ifindex];
+    for (const i of targets) {
+      const p = this.paramsOf(i);
+      p.baseReachableTime = ms;
+      p.drawnAt = -Infinity;
+    }
+  }
+
+  /** Sets RetransTimer of an interface (RFC 4861 §6.3.4). */
+  setRetransTimer(ms: number, ifindex: number): void {
+    this.paramsOf(ifindex).retransTimer = ms;
   }
 
   /**
@@ -195,7 +217,7 @@ export class NeighborCache {
       }
       e.solicitSource = source;
       e.probes = 1;
-      this.deadlines.arm(e, now + this.params.retransTimer);
+      this.deadlines.arm(e, now + this.paramsOf(e.ifindex).retransTimer);
       acts.push({ type: 'SendNeighborSolicit', ifindex, target: addr, source });
     }
     if (e.queue.length >= MAX_PENDING_PER_NEIGHBOR) {
@@ -220,7 +242,7 @@ export class NeighborCache {
     if (e.state === 'INCOMPLETE') {
       e.mac = sllao.slice();
       this.transition(e, 'STALE', now, acts);
-      this.release(e, acts);
+      this.release(e, acts, now);
     } else if (!macEqual(e.mac, sllao) || e.state === 'UNREACHABLE') {
       // A changed address, or a sign of life from an UNREACHABLE neighbor.
       e.mac = sllao.slice();
@@ -248,7 +270,7 @@ export class NeighborCache {
       const wasIncomplete = e.state === 'INCOMPLETE';
       e.mac = sllao.slice();
       this.transition(e, 'STALE', now, acts);
-      if (wasIncomplete) this.release(e, acts);
+      if (wasIncomplete) this.release(e, acts, now);
     } else if (!wasRouter) this.changed(e, acts);
     return acts;
   }
@@ -272,7 +294,7 @@ export class NeighborCache {
       const wasIncomplete = e.state === 'INCOMPLETE';
       e.mac = tllao.slice();
       this.transition(e, 'STALE', now, acts);
-      if (wasIncomplete) this.release(e, acts);
+      if (wasIncomplete) this.release(e, acts, now);
     }
     return acts;
   }
@@ -290,9 +312,10 @@ export class NeighborCache {
     if (e.state === 'INCOMPLETE') {
       if (!na.tllao) return acts; // §7.2.5: nothing to learn
       e.mac = na.tllao.slice();
+      if (e.isRouter && !na.router) acts.push({ type: 'RouterFlagCleared', ifindex, addr: e.addr });
       e.isRouter = na.router;
       this.transition(e, na.solicited ? 'REACHABLE' : 'STALE', now, acts);
-      this.release(e, acts);
+      this.release(e, acts, now);
       return acts;
     }
     const different = na.tllao !== undefined && !macEqual(e.mac, na.tllao);
@@ -370,7 +393,7 @@ export class NeighborCache {
   private onResolutionTimeout(e: NeighborEntry, now: Instant, acts: NdAction[]): void {
     if (e.probes < MAX_MULTICAST_SOLICIT) {
       e.probes++;
-      this.deadlines.arm(e, now + this.params.retransTimer);
+      this.deadlines.arm(e, now + this.paramsOf(e.ifindex).retransTimer);
       acts.push({ type: 'SendNeighborSolicit', ifindex: e.ifindex, target: e.addr, source: e.solicitSource });
       return;
     }
@@ -384,13 +407,13 @@ export class NeighborCache {
   private onProbeTimeout(e: NeighborEntry, now: Instant, acts: NdAction[]): void {
     if (e.probes < MAX_UNICAST_SOLICIT) {
       e.probes++;
-      this.deadlines.arm(e, now + this.params.retransTimer);
+      this.deadlines.arm(e, now + this.paramsOf(e.ifindex).retransTimer);
       acts.push({ type: 'SendNeighborSolicit', ifindex: e.ifindex, target: e.addr, unicast: { mac: e.mac! } });
       return;
     }
     // RFC 7048 §3 (updating §7.3.3): no answer to MAX_UNICAST_SOLICIT probes →
     // UNREACHABLE, probing on with multicast NS and exponential back-off.
-    e.backoff = this.params.retransTimer * BACKOFF_MULTIPLE;
+    e.backoff = this.paramsOf(e.ifindex).retransTimer * BACKOFF_MULTIPLE;
     e.wanted = false;
     this.transition(e, 'UNREACHABLE', now, acts);
     this.deadlines.arm(e, now + e.backoff);
@@ -485,13 +508,13 @@ export class NeighborCache {
     else if (state === 'INCOMPLETE') this.incompleteOrder.set(e, true);
     switch (state) {
       case 'REACHABLE':
-        this.deadlines.arm(e, now + this.currentReachableTime(now));
+        this.deadlines.arm(e, now + this.currentReachableTime(now, e.ifindex));
         break;
       case 'DELAY':
         this.deadlines.arm(e, now + DELAY_FIRST_PROBE_TIME);
         break;
       case 'PROBE':
-        this.deadlines.arm(e, now + this.params.retransTimer);
+        this.deadlines.arm(e, now + this.paramsOf(e.ifindex).retransTimer);
         break;
       case 'STALE':
         this.deadlines.cancel(e);
@@ -502,8 +525,12 @@ export class NeighborCache {
     }
   }
 
-  private release(e: NeighborEntry, acts: NdAction[]): void {
-    if (e.queue.length && e.mac) acts.push({ type: 'SendQueued', ifindex: e.ifindex, packets: e.queue, mac: e.mac });
+  /** Sends the queued packets; sending to a STALE entry is its first use (§7.3.3: STALE → DELAY). */
+  private release(e: NeighborEntry, acts: NdAction[], now: Instant): void {
+    if (e.queue.length && e.mac) {
+      acts.push({ type: 'SendQueued', ifindex: e.ifindex, packets: e.queue, mac: e.mac });
+      if (e.state === 'STALE') this.transition(e, 'DELAY', now, acts);
+    }
     e.queue = [];
   }
 

@@ -128,9 +128,9 @@ export class RouterDiscovery {
   /** A valid RA (RFC 4861 §6.3.4; RFC 4191 §3.1; RFC 8106 §5.3.1). */
   onRouterAdvert(ifindex: number, src: Ip6, ra: RouterAdvert, linkMtu: number, now: Instant): RdAction[] {
     const acts: RdAction[] = [];
-    // §6.3.7: once a valid RA arrives, stop soliciting.
+    // §6.3.7: a valid RA with a non-zero Router Lifetime ends the solicitations.
     const rs = this.rs.get(ifindex);
-    if (rs && !rs.done) {
+    if (rs && !rs.done && ra.routerLifetime !== 0) {
       rs.done = true;
       this.heap.cancel(`rs|${ifindex}`);
     }

@@ -610,6 +610,9 @@ export class Stack extends EventEmitter {
     let best: { plen: number; rank: number; reach: boolean; router: Ip6 } | undefined;
     for (const r of this.routers.routes.values()) {
       if (r.ifindex !== iface.ifindex || !prefixMatch(r.prefix, dst, r.prefixLength)) continue;
+      // RFC 4191 §3.2: a route through a router known not to be reachable is
+      // passed over for the next best one.
+      if (this.neighbors.get(iface.ifindex, r.router)?.state === 'UNREACHABLE') continue;
       const cand = { plen: r.prefixLength, rank: preferenceRank(r.preference), reach: probablyReachable(this.neighbors.get(iface.ifindex, r.router)), router: r.router };
       if (
         !best ||
@@ -630,7 +633,7 @@ export class Stack extends EventEmitter {
    * the current one on ties; if none is, the next one in turn (round-robin),
    * so NUD tries each.
    */
-  private selectDefaultRouter(iface: Interface): void {
+  private selectDefaultRouter(iface: Interface, failed?: Ip6): void {
     const list = this.routers.routersOf(iface.ifindex);
     const cur = iface.defaultRouter;
     let pick: Ip6 | undefined;
@@ -641,9 +644,11 @@ export class Stack extends EventEmitter {
       pick = (best.find((r) => cur && ip6Equal(r.addr, cur)) ?? best[0]).addr;
     } else if (list.length) {
       const i = cur ? list.findIndex((r) => ip6Equal(r.addr, cur)) : -1;
-      // Keep a router still being resolved; move on from one known unreachable.
+      // Keep a router still being resolved; move on from one that failed or
+      // is known unreachable, so the next request tries the next router.
       const curEntry = cur ? this.neighbors.get(iface.ifindex, cur) : undefined;
-      const keep = i >= 0 && (!curEntry || curEntry.state === 'INCOMPLETE');
+      const curFailed = cur !== undefined && failed !== undefined && ip6Equal(cur, failed);
+      const keep = i >= 0 && !curFailed && (!curEntry || curEntry.state === 'INCOMPLETE');
       pick = keep ? list[i].addr : list[(i + 1) % list.length].addr;
     }
     const changed = !(pick === cur || (pick && cur && ip6Equal(pick, cur)));
@@ -710,7 +715,9 @@ export class Stack extends EventEmitter {
           break;
         case 'NeighborChanged':
           if (iface) {
-            if (a.router || this.routers.routers.has(`r|${a.ifindex}|${ip6Key(a.addr)}`)) this.routerReachabilityChanged(iface);
+            if (a.router || this.routers.routers.has(`r|${a.ifindex}|${ip6Key(a.addr)}`)) {
+              this.selectDefaultRouter(iface, a.state === 'FAILED' || a.state === 'EVICTED' ? a.addr : undefined);
+            }
             if (a.state === 'FAILED' || a.state === 'EVICTED') this.forgetNeighbor(iface, a.addr);
             this.emitEvent({
               type: 'NeighborChanged',
@@ -725,11 +732,6 @@ export class Stack extends EventEmitter {
           break;
       }
     }
-  }
-
-  /** A router's reachability changed: default router selection runs again (§6.3.6). */
-  private routerReachabilityChanged(iface: Interface): void {
-    this.selectDefaultRouter(iface);
   }
 
   /** A neighbor is gone: redirects through it go too (§7.3.3: next hop recomputed). */
@@ -769,10 +771,11 @@ export class Stack extends EventEmitter {
           const p = a.params;
           if (p.curHopLimit !== undefined) iface.hopLimit = p.curHopLimit;
           if (p.mtu !== undefined) iface.raMtu = p.mtu;
-          if (p.baseReachableTime !== undefined && p.baseReachableTime !== this.neighbors.params.baseReachableTime) {
-            this.neighbors.setBaseReachableTime(p.baseReachableTime);
+          const nd = this.neighbors.paramsOf(a.ifindex);
+          if (p.baseReachableTime !== undefined && p.baseReachableTime !== nd.baseReachableTime) {
+            this.neighbors.setBaseReachableTime(p.baseReachableTime, a.ifindex);
           }
-          if (p.retransTimer !== undefined) this.neighbors.params.retransTimer = p.retransTimer;
+          if (p.retransTimer !== undefined) this.neighbors.setRetransTimer(p.retransTimer, a.ifindex);
           this.writeConfig();
           this.emitEvent({ type: 'LinkParamsChanged', ifindex: a.ifindex, interface: iface.name, ...p });
           break;

@@ -393,8 +393,8 @@ describe('radvd as the router; Redirects from scapy', { skip, timeout: 60_000 },
     // Link parameters.
     assert.equal(iface.mtu, 1400, 'AdvLinkMTU');
     assert.equal(iface.hopLimit, 42, 'AdvCurHopLimit');
-    assert.equal(s.neighbors.params.baseReachableTime, 20000, 'AdvReachableTime');
-    assert.equal(s.neighbors.params.retransTimer, 1500, 'AdvRetransTimer');
+    assert.equal(s.neighbors.paramsOf(iface.ifindex).baseReachableTime, 20000, 'AdvReachableTime');
+    assert.equal(s.neighbors.paramsOf(iface.ifindex).retransTimer, 1500, 'AdvRetransTimer');
     assert.throws(() => s.ping('2001:db8:a::1', { size: 1400 - 40 - 8 + 1 }), /MTU/, 'a ping larger than the RA MTU is refused');
 
     // DNS (RFC 8106).

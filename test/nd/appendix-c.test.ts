@@ -182,7 +182,6 @@ test('App. C "INCOMPLETE, NS without lladdr": unchanged (RFC 4861 §7.2.3)', () 
 
 test(
   'the queued packets sent when INCOMPLETE becomes STALE are a use of a STALE entry: STALE → DELAY, probe after DELAY_FIRST_PROBE_TIME (RFC 4861 §7.3.3)',
-  { todo: 'release() sends the queue with the MAC (TXF_HAVE_MAC) and never reports the use: the entry stays STALE with traffic flowing and NUD does not start' },
   () => {
     for (const via of ['NA S=0', 'NS']) {
       const h = host();

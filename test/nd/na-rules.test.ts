@@ -153,7 +153,6 @@ test('§7.2.5 IsRouter true → false for the only router: no default router is 
 
 test(
   '§7.2.5 IsRouter true → false on an INCOMPLETE entry (resolution answered with R=0): the router leaves the Default Router List',
-  { todo: 'onNeighborAdvert\'s INCOMPLETE branch sets isRouter from the R flag but emits no RouterFlagCleared, so the host stays in the Default Router List' },
   () => {
     const h = new Host();
     const r1 = peer(0x101);

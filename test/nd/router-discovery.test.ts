@@ -87,7 +87,6 @@ test('RS: no more solicitations once a valid RA with a non-zero Router Lifetime 
 
 test(
   'RS: an RA with Router Lifetime 0 does not stop the solicitations (RFC 4861 §6.3.7: "receives a valid Router Advertisement with a non-zero Router Lifetime")',
-  { todo: 'RouterDiscovery.onRouterAdvert marks soliciting done on any valid RA, including Router Lifetime 0' },
   () => {
     const h = new Host();
     const first = h.stack.routers.nextDeadline();
@@ -234,7 +233,6 @@ test('selection: with no router probably reachable, the selection moves on from 
 
 test(
   'selection: when resolving the selected router fails, the next packet tries the next router (round-robin, RFC 4861 §6.3.6)',
-  { todo: 'selectDefaultRouter keeps a router whose entry is gone (FAILED resolution deletes the entry), so every packet tries the same dead router' },
   () => {
     const h = new Host();
     h.ra(R1, { routerLifetime: 1800 });
@@ -321,7 +319,6 @@ test('RIO: the reserved preference value 10 makes the option ignored (RFC 4191 �
 
 test(
   'RIO: a more specific route through an UNREACHABLE router is passed over for the next best route (RFC 4191 §3.2)',
-  { todo: 'nextHop returns the longest match whatever its router\'s reachability; RFC 4191 §3.2: "If the best route points to a non-reachable router, ... the next best route is consulted"' },
   () => {
     const h = new Host();
     h.ra(R1, { routerLifetime: 1800, sourceLinkAddr: R1.mac });
@@ -470,7 +467,7 @@ test('Reachable Time: sets BaseReachableTime and re-draws ReachableTime in [0.5,
   const before = n.currentReachableTime(h.now);
   assert.ok(before >= 15_000 && before <= 45_000);
   h.ra(R1, { routerLifetime: 1800, reachableTime: 4_000 });
-  assert.equal(n.params.baseReachableTime, 4_000);
+  assert.equal(n.paramsOf(1).baseReachableTime, 4_000);
   const rt = n.currentReachableTime(h.now);
   assert.ok(rt >= 2_000 && rt <= 6_000, `ReachableTime ${rt}`);
   // An entry confirmed now goes STALE exactly ReachableTime later.
@@ -483,7 +480,7 @@ test('Reachable Time: sets BaseReachableTime and re-draws ReachableTime in [0.5,
   assert.equal(h.state('2001:db8::b'), 'STALE');
   // 0 means unspecified: nothing changes.
   h.ra(R1, { routerLifetime: 1800, reachableTime: 0 });
-  assert.equal(n.params.baseReachableTime, 4_000);
+  assert.equal(n.paramsOf(1).baseReachableTime, 4_000);
   assert.equal(n.currentReachableTime(h.now), rt);
   h.close();
 });
@@ -531,7 +528,6 @@ test('Retrans Timer: also spaces NUD probes and the UNREACHABLE back-off (RFC 48
 
 test(
   'RA parameters are per interface: Retrans Timer and Reachable Time learned on one link do not change another (RFC 4861 §6.3.2 host variables are per interface)',
-  { todo: 'ParamsChanged writes NeighborCache.params (retransTimer, baseReachableTime), which is shared by every interface' },
   () => {
     const h = new Host();
     const link2 = h.sim.link();

@@ -57,8 +57,8 @@ test('§6.1.2 an RA from a global source: dropped (ND_RA_SOURCE_NOT_LINK_LOCAL),
   assert.equal(h.stack.routers.prefixes.size, 0);
   assert.equal(h.iface.hopLimit, 64);
   assert.equal(h.iface.mtu, 1500);
-  assert.equal(h.stack.neighbors.params.retransTimer, 1_000);
-  assert.equal(h.stack.neighbors.params.baseReachableTime, 30_000);
+  assert.equal(h.stack.neighbors.paramsOf(1).retransTimer, 1_000);
+  assert.equal(h.stack.neighbors.paramsOf(1).baseReachableTime, 30_000);
   assert.deepEqual(h.stack.dns().servers, []);
   h.advance(10_000);
   assert.equal(h.sentType(ICMP_RS).length, 3, 'not a valid RA: soliciting continues');
