@@ -63,6 +63,10 @@ export const enum DropReason {
   ND_TARGET_NOT_OURS = 46, // NS for an address we do not have (RFC 4861 §7.2.3)
   NEIGH_CACHE_FULL = 47, // no neighbor entry could be made under the cache limits
   NEIGH_UNREACHABLE = 48, // to a neighbor in UNREACHABLE (RFC 7048), reported to the sender
+  IP6_EXT_MALFORMED = 49, // an extension header or option that does not fit (RFC 8200 §4.2)
+  IP6_OPTION_UNKNOWN = 50, // unknown option whose action bits say discard (RFC 8200 §4.2)
+  MLD_INVALID = 51, // MLD message failing RFC 3810 §7.4 / RFC 2710 §5 (hop limit 1, link-local source, length)
+  DAD_DUPLICATE = 52, // a tentative address was found in use (RFC 4862 §5.4.3, §5.4.4)
 }
 
 /** Why a packet went to the control plane. */

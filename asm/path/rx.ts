@@ -142,18 +142,39 @@ function rxOne(ifindex: u32, iface: usize, flags: u32, slotIndex: u32, slot: usi
     anycast = (load<u8>(a + ADDR_FLAGS) & AF_ANYCAST) != 0;
   }
   store<u16>(desc + DESC_L3, <u16>l3);
-  const l4 = ip + IP6_HEADER_LEN;
-  store<u16>(desc + DESC_L4, <u16>(l3 + IP6_HEADER_LEN));
   store<u32>(desc + DESC_AUX, plen + IP6_HEADER_LEN);
-  const nh = ip6NextHeader(ip);
+  let l4 = ip + IP6_HEADER_LEN;
+  let ulen = plen; // bytes from l4 to the end of the packet
+  let nh = ip6NextHeader(ip);
+  let extHeaders = false;
+  // RFC 8200 §4.3: a Hop-by-Hop Options header may only follow the IPv6 header.
+  if (nh == NH_HOP_BY_HOP) {
+    const hlen = hopByHopLength(l4, ulen);
+    if (hlen == 0) {
+      count(Counter.Ip6InHdrErrors);
+      dropDesc(desc, DropReason.IP6_EXT_MALFORMED);
+      return;
+    }
+    const why = hopByHopOptions(l4, hlen);
+    if (why != DropReason.NONE) {
+      count(Counter.Ip6InHdrErrors);
+      dropDesc(desc, why);
+      return;
+    }
+    nh = load<u8>(l4);
+    l4 += hlen;
+    ulen -= hlen;
+    extHeaders = true;
+  }
+  store<u16>(desc + DESC_L4, <u16>(l4 - slot));
 
   if (nh == NH_ICMPV6) {
-    if (!icmp6Check(plen)) {
+    if (!icmp6Check(ulen)) {
       count(Counter.Icmp6InErrors);
       dropDesc(desc, DropReason.ICMP6_TRUNCATED);
       return;
     }
-    if (!verify6(ip, l4, plen, NH_ICMPV6)) { // RFC 4443 §2.3
+    if (!verify6(ip, l4, ulen, NH_ICMPV6)) { // RFC 4443 §2.3
       count(Counter.Icmp6InCsumErrors);
       count(Counter.Icmp6InErrors);
       dropDesc(desc, DropReason.ICMP6_CHECKSUM);
@@ -168,22 +189,24 @@ function rxOne(ifindex: u32, iface: usize, flags: u32, slotIndex: u32, slot: usi
     }
     if (type == ICMP6_ECHO_REQUEST) {
       count(Counter.Icmp6InEchos);
-      if (plen < ICMP6_ECHO_LEN) {
+      if (ulen < ICMP6_ECHO_LEN) {
         count(Counter.Icmp6InErrors);
         dropDesc(desc, DropReason.ICMP6_TRUNCATED);
         return;
       }
-      if (mcast || anycast) { // RFC 4443 §2.2 b: answer from a unicast address
+      // RFC 4443 §2.2 b: answer from a unicast address; with extension
+      // headers the control plane builds a fresh reply without them.
+      if (mcast || anycast || extHeaders) {
         toControl(desc, slotIndex, Verdict.CONTROL, ControlKind.ECHO_MULTICAST);
         return;
       }
-      const v = echoInPlace(ifindex, iface, flags, slot, l3, plen, desc);
+      const v = echoInPlace(ifindex, iface, flags, slot, l3, ulen, desc);
       if (v == Verdict.RESOLVE) toControl(desc, slotIndex, Verdict.RESOLVE, ControlKind.NONE);
       return;
     }
     if (type == ICMP6_ECHO_REPLY) {
       count(Counter.Icmp6InEchoReplies);
-      if (plen < ICMP6_ECHO_LEN) {
+      if (ulen < ICMP6_ECHO_LEN) {
         count(Counter.Icmp6InErrors);
         dropDesc(desc, DropReason.ICMP6_TRUNCATED);
         return;
@@ -208,7 +231,7 @@ function rxOne(ifindex: u32, iface: usize, flags: u32, slotIndex: u32, slot: usi
         dropDesc(desc, DropReason.ND_CODE);
         return;
       }
-      if (plen < ndMinLen(type)) {
+      if (ulen < ndMinLen(type)) {
         count(Counter.Icmp6InErrors);
         dropDesc(desc, DropReason.ICMP6_TRUNCATED);
         return;
@@ -234,7 +257,7 @@ function rxOne(ifindex: u32, iface: usize, flags: u32, slotIndex: u32, slot: usi
     return;
   }
   if (nh == NH_UDP) {
-    if (!udpCheck(l4, plen)) {
+    if (!udpCheck(l4, ulen)) {
       count(Counter.Udp6InErrors);
       dropDesc(desc, DropReason.UDP_TRUNCATED);
       return;
@@ -261,10 +284,45 @@ function rxOne(ifindex: u32, iface: usize, flags: u32, slotIndex: u32, slot: usi
     return;
   }
   if (nh == NH_HOP_BY_HOP || nh == NH_ROUTING || nh == NH_FRAGMENT || nh == NH_DEST_OPTS) {
+    // Hop-by-Hop anywhere but first is an error (RFC 8200 §4.1); the other
+    // extension headers arrive with the IPv6-core issue.
     count(Counter.Ip6InDiscards);
     dropDesc(desc, DropReason.IP6_EXT_UNSUPPORTED);
     return;
   }
   count(Counter.Ip6InUnknownProtos);
   dropDesc(desc, DropReason.IP6_PROTO_UNSUPPORTED);
+}
+
+/**
+ * Length of the Hop-by-Hop Options header at `p` (RFC 8200 §4.3: Hdr Ext Len
+ * in 8-octet units, not counting the first 8), or 0 when it does not fit.
+ */
+function hopByHopLength(p: usize, avail: u32): u32 {
+  if (avail < 8) return 0;
+  const len = (<u32>load<u8>(p, 1) + 1) << 3;
+  return len <= avail ? len : 0;
+}
+
+/**
+ * Walks the options (RFC 8200 §4.2): Pad1, PadN and Router Alert (RFC 2711)
+ * are understood; an unknown option is skipped when its action bits are 00,
+ * otherwise the packet is discarded (01), or discarded with an ICMPv6
+ * Parameter Problem (10, 11) — the error itself arrives with the IPv6-core issue.
+ */
+function hopByHopOptions(p: usize, len: u32): DropReason {
+  let o: u32 = 2;
+  while (o < len) {
+    const t = <u32>load<u8>(p + o);
+    if (t == 0) { // Pad1
+      o++;
+      continue;
+    }
+    if (o + 2 > len) return DropReason.IP6_EXT_MALFORMED;
+    const olen = <u32>load<u8>(p + o + 1);
+    if (o + 2 + olen > len) return DropReason.IP6_EXT_MALFORMED;
+    if (t != 1 && t != 5 && (t >> 6) != 0) return DropReason.IP6_OPTION_UNKNOWN;
+    o += 2 + olen;
+  }
+  return DropReason.NONE;
 }

@@ -6,7 +6,7 @@
 
 import {
   TX_DESC_BASE, TX_SLOT_BASE, TX_SLOTS, SLOT_SIZE, DESC_STRIDE, TX_HEADROOM, TXD_LEN, TXD_IFINDEX,
-  TXD_FLAGS, TXD_STATUS, TXD_MAC, TXF_CSUM, TXF_HAVE_MAC, IFACE_BASE, IFACE_STRIDE, IFACE_FLAGS,
+  TXD_FLAGS, TXD_STATUS, TXD_MAC, TXD_L4, TXD_PROTO, TXF_CSUM, TXF_HAVE_MAC, IFACE_BASE, IFACE_STRIDE, IFACE_FLAGS,
   IFACE_MAC, IFACE_MTU, IFF_UP, IFF_ETHERNET, MAX_IFACES,
 } from '../layout';
 import { Verdict, DropReason, Counter } from '../verdict';
@@ -61,9 +61,19 @@ function txOne(desc: usize, slot: usize): Verdict {
     return Verdict.DROP;
   }
   const ip = slot + TX_HEADROOM;
-  const nh = ip6NextHeader(ip);
-  const l4 = ip + IP6_HEADER_LEN;
-  const ulen = len - IP6_HEADER_LEN;
+  // Extension headers (Hop-by-Hop Router Alert for MLD): the descriptor says
+  // where the upper layer starts and what it is.
+  let off = <u32>load<u8>(desc + TXD_L4);
+  let nh = ip6NextHeader(ip);
+  if (off == 0) off = IP6_HEADER_LEN;
+  else nh = <u32>load<u8>(desc + TXD_PROTO);
+  if (off > len) {
+    count(Counter.Ip6OutDiscards);
+    countDrop(DropReason.TX_TOO_BIG);
+    return Verdict.DROP;
+  }
+  const l4 = ip + off;
+  const ulen = len - off;
   if (flags & TXF_CSUM) {
     if (nh == NH_ICMPV6 && ulen >= 4) fill6(ip, l4, ulen, NH_ICMPV6, ICMP6_CSUM);
     else if (nh == NH_UDP && ulen >= 8) fill6(ip, l4, ulen, NH_UDP, UDP_CSUM);

@@ -538,10 +538,12 @@ export class Stack extends EventEmitter {
     nextHeader: number,
     upperLen: number,
     writeUpper: (b: Uint8Array, o: number) => void,
-    opts: { mac?: Uint8Array } = {},
+    opts: { mac?: Uint8Array; routerAlert?: boolean } = {},
   ): boolean {
     const now = this.clock.now();
-    const len = IP6_HEADER_LEN + upperLen;
+    // RFC 2711 Router Alert in a Hop-by-Hop header (MLD, RFC 3810 §5): 8 bytes.
+    const ext = opts.routerAlert ? 8 : 0;
+    const len = IP6_HEADER_LEN + ext + upperLen;
     if (len > iface.mtu || len > L.SLOT_SIZE - L.TX_HEADROOM) {
       this.engine.countDrop(L.DropReason.TX_TOO_BIG);
       return false;
@@ -549,12 +551,18 @@ export class Stack extends EventEmitter {
     const i = this.allocTx(iface.ifindex, now);
     const off = this.engine.txSlot(i) + L.TX_HEADROOM;
     const { u8, dv } = this.engine;
-    emitIp6Header(u8, off, { payloadLength: upperLen, nextHeader, hopLimit, src, dst });
-    writeUpper(u8, off + IP6_HEADER_LEN);
+    emitIp6Header(u8, off, { payloadLength: ext + upperLen, nextHeader: ext ? 0 : nextHeader, hopLimit, src, dst });
+    if (ext) {
+      // Next Header, Hdr Ext Len 0, Router Alert (type 5, length 2, value 0 = MLD), PadN of 0.
+      u8.set([nextHeader, 0, 5, 2, 0, 0, 1, 0], off + IP6_HEADER_LEN);
+    }
+    writeUpper(u8, off + IP6_HEADER_LEN + ext);
     const d = this.engine.txDesc(i);
     dv.setUint32(d + L.TXD_LEN, len, true);
     u8[d + L.TXD_IFINDEX] = iface.ifindex;
     u8[d + L.TXD_FLAGS] = L.TXF_CSUM | (opts.mac ? L.TXF_HAVE_MAC : 0);
+    u8[d + L.TXD_L4] = ext ? IP6_HEADER_LEN + ext : 0;
+    u8[d + L.TXD_PROTO] = ext ? nextHeader : 0;
     if (opts.mac) u8.set(opts.mac.subarray(0, 6), d + L.TXD_MAC);
     return true;
   }
@@ -570,6 +578,8 @@ export class Stack extends EventEmitter {
     dv.setUint32(d + L.TXD_LEN, packet.length, true);
     u8[d + L.TXD_IFINDEX] = ifindex;
     u8[d + L.TXD_FLAGS] = L.TXF_HAVE_MAC;
+    u8[d + L.TXD_L4] = 0;
+    u8[d + L.TXD_PROTO] = 0;
     u8.set(mac.subarray(0, 6), d + L.TXD_MAC);
   }
 
