@@ -25,12 +25,16 @@ const USAGE = `usage: wasagi <command> [options]
         resolve each other, ping, then flood-ping; prints what happened and the
         RTT distribution. This is what "npm start" runs.
   up --tap NAME [--tun] [--mac MAC] [--addr ADDR/PLEN]... [--mtu N] [--ctl PATH]
-     [--busy-poll US] [--warmup N] [--pcap FILE] [--verbose]
+     [--busy-poll US] [--warmup N] [--pcap FILE] [--iid stable|eui64] [--dad N]
+     [--stable-secret HEX] [--verbose]
         Runs the stack on a TAP (or, with --tun, TUN) device until interrupted.
         Needs CAP_NET_ADMIN. The device is created if it does not exist.
         --busy-poll: microseconds to keep reading after a burst (default 100, 0 off).
         --warmup: echo round trips run in-process first to warm the JIT (default 20000).
         --pcap: also write every frame received and sent to FILE (libpcap format).
+        --iid: interface identifiers, RFC 7217 stable-privacy (default) or EUI-64;
+        --stable-secret: its secret key (keep it for the same addresses next time);
+        --dad: DupAddrDetectTransmits (default 1; 0 skips DAD).
   show addr|neigh|route|stats|dns [--json] [--ctl PATH]
         Asks a running "wasagi up" (like "ip -6 addr", "ip -6 neigh", "ip -6 route",
         nstat; dns: servers and search domains learned from RAs).
@@ -262,6 +266,9 @@ async function up(argv: string[]): Promise<number> {
       'busy-poll': { type: 'string' },
       warmup: { type: 'string' },
       pcap: { type: 'string' },
+      iid: { type: 'string' },
+      dad: { type: 'string' },
+      'stable-secret': { type: 'string' },
       verbose: { type: 'boolean', short: 'v' },
     },
   });
@@ -270,7 +277,11 @@ async function up(argv: string[]): Promise<number> {
   // Warm the compilers up before the device exists, so the first real packets
   // do not share the CPU with V8's background tier-up.
   await warmUp(intOpt('warmup', values.warmup, 20_000, 0, 10_000_000));
-  const stack = new Stack();
+  const secretHex = values['stable-secret'];
+  if (secretHex !== undefined && !/^([0-9a-fA-F]{2}){16,}$/.test(secretHex)) throw new WasagiError('ERR_INVALID_ARG', '--stable-secret must be at least 16 bytes of hex');
+  const iid = values.iid ?? 'stable';
+  if (iid !== 'stable' && iid !== 'eui64') throw new WasagiError('ERR_INVALID_ARG', '--iid must be "stable" or "eui64"');
+  const stack = new Stack({ stableSecret: secretHex ? Uint8Array.from(Buffer.from(secretHex, 'hex')) : undefined });
   if (values.verbose) {
     stack.on('event', (e: StackEvent) => console.error(`wasagi: ${JSON.stringify(e)}`));
   }
@@ -279,7 +290,11 @@ async function up(argv: string[]): Promise<number> {
     mac: values.mac,
     addresses: values.addr ?? [],
     pcap: values.pcap,
+    iid,
+    dadTransmits: intOpt('dad', values.dad, 1, 0, 10),
   });
+  // Announce once Duplicate Address Detection has finished (RFC 4862 §5.4).
+  await stack.addressesSettled(15_000);
   const ctl = values.ctl ?? defaultCtlPath();
   const server = await serveCtl(stack, ctl);
   const addrs = iface.addresses.map((a) => `${stack.formatAddr(a.addr, iface)}/${a.prefixLen}`).join(', ');

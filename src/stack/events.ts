@@ -14,7 +14,11 @@ export type NeighborEventState =
 
 export type StackEvent =
   | { type: 'InterfaceAdded'; ifindex: number; name: string; kind: string; lladdr?: string; mtu: number }
-  | { type: 'AddressAdded'; ifindex: number; interface: string; address: string; prefixLen: number }
+  | { type: 'AddressAdded'; ifindex: number; interface: string; address: string; prefixLen: number; state: string; origin: string }
+  | { type: 'AddressStateChanged'; ifindex: number; interface: string; address: string; state: 'preferred' | 'deprecated' | 'dadfailed' }
+  | { type: 'AddressRemoved'; ifindex: number; interface: string; address: string; prefixLen: number }
+  | { type: 'AddressConflict'; ifindex: number; interface: string; address: string }
+  | { type: 'InterfaceDisabled'; ifindex: number; interface: string; reason: string }
   | {
       type: 'NeighborChanged';
       ifindex: number;

@@ -1,19 +1,27 @@
 // An interface: a device, our link-layer address, and our addresses on it.
 
 import type { Device } from '../device/device.js';
+import type { ManagedAddress } from '../addrconf/addresses.js';
 import type { Ip6 } from '../wire/address.js';
 
-export interface AddressRecord {
-  addr: Ip6;
-  prefixLen: number;
-  origin: 'link-local' | 'static';
-  tentative: boolean;
-  deprecated: boolean;
-  anycast: boolean;
+/** An address of an interface, as address configuration keeps it (src/addrconf/addresses.ts). */
+export type AddressRecord = ManagedAddress;
+
+/** Usable as a source or to receive: not under plain DAD, not failed (RFC 4862 §5.4; RFC 4429 optimistic is usable). */
+export function isUsable(a: ManagedAddress): boolean {
+  return a.state === 'preferred' || a.state === 'deprecated' || a.state === 'optimistic';
 }
 
 export class Interface {
-  readonly addresses: AddressRecord[] = [];
+  /** This interface's addresses (kept by the stack's AddressConfig), including DAD-failed ones. */
+  addresses: ManagedAddress[] = [];
+  /** How this interface forms interface identifiers (RFC 7217 stable-privacy, or modified EUI-64). */
+  iid: 'stable' | 'eui64' = 'stable';
+  /** Form addresses from Prefix Information with the A flag (RFC 4862 §5.5.3). */
+  slaac = true;
+  /** DupAddrDetectTransmits (RFC 4862 §5.1) and Optimistic DAD (RFC 4429). */
+  dadTransmits = 1;
+  optimisticDad = false;
   hopLimit = 64; // RFC 8200 §3 recommends the IANA default (64)
   up = true;
   /** Link MTU learned from an RA's MTU option (RFC 4861 §6.3.4), never above the device's. */

@@ -12,9 +12,13 @@ export interface AddrInfo {
   local: string;
   prefixlen: number;
   scope: 'link' | 'global' | 'host';
+  temporary?: true;
+  dynamic?: true;
   tentative?: true;
+  optimistic?: true;
   deprecated?: true;
   dadfailed?: true;
+  anycast?: true;
   valid_life_time: number;
   preferred_life_time: number;
 }
@@ -38,7 +42,13 @@ export interface NeighJson {
   state: string[];
 }
 
+/** Seconds left, as iproute2 prints lifetimes (all ones for forever). */
+function secondsLeft(until: number, now: number): number {
+  return until === Infinity ? INFINITY_LIFETIME : Math.max(0, Math.floor((until - now) / 1000));
+}
+
 export function showAddr(stack: Stack): LinkAddrs[] {
+  const now = stack.clock.now();
   return stack.interfaces.map((i) => ({
     ifindex: i.ifindex,
     ifname: i.name,
@@ -52,10 +62,15 @@ export function showAddr(stack: Stack): LinkAddrs[] {
       local: formatIp6(a.addr),
       prefixlen: a.prefixLen,
       scope: isLinkLocal(a.addr) ? ('link' as const) : ('global' as const),
-      ...(a.tentative ? { tentative: true as const } : {}),
-      ...(a.deprecated ? { deprecated: true as const } : {}),
-      valid_life_time: INFINITY_LIFETIME,
-      preferred_life_time: a.deprecated ? 0 : INFINITY_LIFETIME,
+      ...(a.origin === 'temporary' ? { temporary: true as const } : {}),
+      ...(a.origin === 'slaac' || a.origin === 'temporary' ? { dynamic: true as const } : {}),
+      ...(a.state === 'tentative' || a.state === 'dadfailed' ? { tentative: true as const } : {}),
+      ...(a.state === 'optimistic' ? { optimistic: true as const } : {}),
+      ...(a.state === 'deprecated' ? { deprecated: true as const } : {}),
+      ...(a.state === 'dadfailed' ? { dadfailed: true as const } : {}),
+      ...(a.anycast ? { anycast: true as const } : {}),
+      valid_life_time: secondsLeft(a.validUntil, now),
+      preferred_life_time: a.state === 'deprecated' ? 0 : secondsLeft(a.preferredUntil, now),
     })),
   }));
 }
@@ -79,7 +94,9 @@ export function formatAddrText(links: LinkAddrs[]): string {
     out.push(`${l.ifindex}: ${l.ifname}: <${l.flags.join(',')}> mtu ${l.mtu} state ${l.operstate}`);
     out.push(`    link/${l.link_type}${l.address ? ` ${l.address}` : ''}`);
     for (const a of l.addr_info) {
-      const flags = [a.tentative && 'tentative', a.deprecated && 'deprecated', a.dadfailed && 'dadfailed'].filter(Boolean).join(' ');
+      const flags = [a.temporary && 'temporary', a.dynamic && 'dynamic', a.optimistic && 'optimistic', a.deprecated && 'deprecated', a.dadfailed && 'dadfailed', a.tentative && 'tentative', a.anycast && 'anycast']
+        .filter(Boolean)
+        .join(' ');
       out.push(`    inet6 ${a.local}/${a.prefixlen} scope ${a.scope}${flags ? ` ${flags}` : ''} `);
       const life = (s: number): string => (s === INFINITY_LIFETIME ? 'forever' : `${s}sec`);
       out.push(`       valid_lft ${life(a.valid_life_time)} preferred_lft ${life(a.preferred_life_time)}`);

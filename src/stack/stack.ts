@@ -16,7 +16,7 @@ import { NEVER, type Instant } from '../time/instant.js';
 import { WasagiError, invalidArg } from '../errors.js';
 import {
   ALL_NODES, ALL_ROUTERS, UNSPECIFIED, formatIp6, formatMac, ip6Equal, ip6Key, isLinkLocal, isMulticast, isUnspecified,
-  linkLocalFromMac, parseIp6Zoned, parseMac, parsePrefix, prefixMatch, randomMac, solicitedNode, type Ip6,
+  parseIp6, parseIp6Zoned, parseMac, parsePrefix, prefixMatch, randomMac, solicitedNode, type Ip6,
 } from '../wire/address.js';
 import { emitIp6Header, ip6Fields, IP6_HEADER_LEN, NH_ICMPV6 } from '../wire/ipv6.js';
 import {
@@ -33,7 +33,9 @@ import {
   emitRouterSolicit, parseRedirect, parseRouterAdvert, parseRouterSolicit, preferenceRank, routerSolicitLength,
   ND_RA, ND_REDIRECT, ND_RS,
 } from '../wire/ra.js';
-import { Interface, type AddressRecord } from './interface.js';
+import { Interface, isUsable } from './interface.js';
+import { AddressConfig, type AddrAction, type ManagedAddress } from '../addrconf/addresses.js';
+import { eui64Iid, generateSecretKey, stableIidWithCounter } from '../addrconf/iid.js';
 import { Pinger, type PingOptions, type PingSummary } from './ping.js';
 import type { StackEvent } from './events.js';
 import type { Device } from '../device/device.js';
@@ -44,6 +46,7 @@ import { withPcap } from '../device/pcap.js';
 const ICMP6_ECHO_REQUEST = 128;
 const ICMP6_ECHO_REPLY = 129;
 const ND_HOP_LIMIT = 255; // RFC 4861 §6.1, §7.1
+const OPT_NONCE = 14; // RFC 3971 §5.3.2, used by RFC 7527 for DAD loopback detection
 
 export interface StackOptions {
   /** Time source; a ManualClock gives virtual time (no timers armed). Default: SystemClock. */
@@ -54,6 +57,12 @@ export interface StackOptions {
   simd?: boolean;
   /** Entries of the WASM neighbor table, a power of two (default 4096; the cache keeps it ≤ 3/4 full). */
   neighborCapacity?: number;
+  /**
+   * RFC 7217 secret_key (≥ 16 bytes) for stable-privacy interface identifiers.
+   * Keep it and pass it again to get the same addresses after a restart;
+   * default: a random key per stack.
+   */
+  stableSecret?: Uint8Array;
   interfaces?: InterfaceOptions[];
 }
 
@@ -78,10 +87,18 @@ export interface InterfaceOptions {
   pcap?: string;
   /** Process Router Advertisements and solicit them at start (default true, like a Linux host). */
   acceptRa?: boolean;
+  /** Form addresses from Prefix Information with the A flag (RFC 4862 §5.5.3; default true). */
+  slaac?: boolean;
+  /** Interface identifiers: RFC 7217 stable-privacy (default) or modified EUI-64 (RFC 4291 App. A). */
+  iid?: 'stable' | 'eui64';
+  /** DupAddrDetectTransmits (RFC 4862 §5.1; default 1; 0: addresses are usable at once). */
+  dadTransmits?: number;
+  /** Optimistic DAD for autoconfigured addresses (RFC 4429; default false). */
+  optimisticDad?: boolean;
 }
 
 /** Counters that only the control plane sees (the rest live in WASM memory). */
-const TS_COUNTERS = ['Udp6NoPorts', 'Ip6OutNoRoutes', 'NdDadIgnored', 'EventsLost', 'Icmp6InRedirectsAccepted'] as const;
+const TS_COUNTERS = ['Udp6NoPorts', 'Ip6OutNoRoutes', 'NdResolveForTentative', 'EventsLost', 'Icmp6InRedirectsAccepted', 'AddressConflicts'] as const;
 type TsCounter = (typeof TS_COUNTERS)[number];
 
 export class Stack extends EventEmitter {
@@ -94,6 +111,9 @@ export class Stack extends EventEmitter {
   /** Destination cache entries made by Redirects (RFC 4861 §8.3): ifindex|destination → target. */
   private readonly redirects = new Map<string, { ifindex: number; destination: Ip6; target: Ip6; via: Ip6 }>();
   private readonly table: NeighborTable;
+  /** Every address this host owns, with DAD and lifetimes (RFC 4862). */
+  readonly addrconf: AddressConfig;
+  private readonly stableSecret: Uint8Array;
   private readonly ifaces: Array<Interface | undefined> = new Array(L.MAX_IFACES).fill(undefined);
   private readonly pingers = new Map<number, Pinger>();
   private readonly tsCounters: Record<TsCounter, number> = Object.fromEntries(TS_COUNTERS.map((k) => [k, 0])) as Record<TsCounter, number>;
@@ -114,6 +134,14 @@ export class Stack extends EventEmitter {
     this.table = new NeighborTable(this.engine);
     this.neighbors = new NeighborCache(this.table, this.random);
     this.routers = new RouterDiscovery(this.random);
+    if (opts.stableSecret !== undefined && (!(opts.stableSecret instanceof Uint8Array) || opts.stableSecret.length < 16)) {
+      throw invalidArg('stableSecret', 'a Uint8Array of at least 16 bytes', opts.stableSecret);
+    }
+    this.stableSecret = opts.stableSecret?.slice() ?? generateSecretKey();
+    this.addrconf = new AddressConfig(this.random, (ifindex) => {
+      const i = this.ifaces[ifindex];
+      return { transmits: i?.dadTransmits ?? 1, retransTimer: this.neighbors.paramsOf(ifindex).retransTimer, optimistic: i?.optimisticDad ?? false };
+    });
     for (const i of opts.interfaces ?? []) this.addInterface(i);
   }
 
@@ -150,6 +178,10 @@ export class Stack extends EventEmitter {
     if (opts.hopLimit !== undefined && (!Number.isInteger(opts.hopLimit) || opts.hopLimit < 1 || opts.hopLimit > 255)) {
       throw invalidArg('hopLimit', 'an integer 1..255', opts.hopLimit);
     }
+    if (opts.dadTransmits !== undefined && (!Number.isInteger(opts.dadTransmits) || opts.dadTransmits < 0 || opts.dadTransmits > 10)) {
+      throw invalidArg('dadTransmits', 'an integer 0..10', opts.dadTransmits);
+    }
+    if (opts.iid !== undefined && opts.iid !== 'stable' && opts.iid !== 'eui64') throw invalidArg('iid', '"stable" or "eui64"', opts.iid);
     let device: Device;
     if (opts.link) device = opts.link.port(opts.name);
     else if (opts.tap !== undefined) device = openTap(typeof opts.tap === 'string' ? { name: opts.tap } : opts.tap);
@@ -166,37 +198,164 @@ export class Stack extends EventEmitter {
     const iface = new Interface(ifindex, name, device, device.ethernet ? mac : undefined);
     if (opts.hopLimit) iface.hopLimit = opts.hopLimit;
     if (opts.acceptRa === false) iface.acceptRa = false;
+    if (opts.slaac === false) iface.slaac = false;
+    if (opts.iid) iface.iid = opts.iid;
+    if (opts.dadTransmits !== undefined) iface.dadTransmits = opts.dadTransmits;
+    if (opts.optimisticDad) iface.optimisticDad = true;
     this.ifaces[ifindex] = iface;
-    if (device.ethernet && opts.linkLocal !== false) {
-      iface.addresses.push(record(linkLocalFromMac(mac), 64, 'link-local'));
-    }
-    for (const a of addrs) iface.addresses.push(record(a.addr, a.prefixLen, 'static'));
     this.writeConfig();
     device.attach(this.engine, (n) => this.rx(ifindex, n));
     this.emitEvent({ type: 'InterfaceAdded', ifindex, name, kind: device.kind, lladdr: iface.mac && formatMac(iface.mac), mtu: device.mtu });
-    for (const a of iface.addresses) {
-      this.emitEvent({ type: 'AddressAdded', ifindex, interface: name, address: this.formatAddr(a.addr, iface), prefixLen: a.prefixLen });
-    }
-    if (iface.acceptRa) {
-      this.routers.start(ifindex, this.clock.now());
-      this.reschedule();
+    this.enter();
+    try {
+      const now = this.clock.now();
+      // RFC 4862 §5.3: the link-local address first; its DAD is the interface's
+      // first transmission and waits a random delay (§5.4.2).
+      if (device.ethernet && opts.linkLocal !== false) {
+        const f = this.formAddress(iface, parseIp6('fe80::'), 64, 0)!;
+        this.handleAddr(this.addrconf.add({ ifindex, addr: f.addr, prefixLen: 64, origin: 'link-local', hardwareIid: f.hardwareIid, stable: f.stable }, now, true).actions, now);
+      }
+      for (const a of addrs) {
+        this.handleAddr(this.addrconf.add({ ifindex, addr: a.addr, prefixLen: a.prefixLen, origin: 'static' }, now, !device.ethernet).actions, now);
+      }
+      if (iface.acceptRa) this.routers.start(ifindex, now);
+    } finally {
+      this.leave();
     }
     return iface;
   }
 
-  /** Adds a static address `addr/plen` to an interface. */
-  addAddress(ifname: string | number, text: string): void {
+  /**
+   * The address for `prefix` on `iface`: RFC 7217 stable-privacy (prefix,
+   * interface name, DAD counter, the stack's secret) or modified EUI-64 of the
+   * MAC. Undefined when the prefix length leaves no room for a 64-bit
+   * identifier (RFC 4862 §5.5.3 d).
+   */
+  private formAddress(iface: Interface, prefix: Ip6, prefixLen: number, dadCounter: number): { addr: Ip6; hardwareIid: boolean; stable?: { prefix: Ip6; dadCounter: number } } | undefined {
+    if (prefixLen !== 64) return undefined;
+    const addr = prefix.slice();
+    if (iface.iid === 'eui64' && iface.mac) {
+      addr.set(eui64Iid(iface.mac), 8);
+      return { addr, hardwareIid: true };
+    }
+    const s = stableIidWithCounter({ prefix, netIface: iface.name, dadCounter, secretKey: this.stableSecret });
+    addr.set(s.iid, 8);
+    return { addr, hardwareIid: false, stable: { prefix: prefix.slice(), dadCounter: s.dadCounter } };
+  }
+
+  /** Address-configuration actions into packets, tables and events. */
+  private handleAddr(acts: AddrAction[], now: Instant): void {
+    let tables = false;
+    for (const a of acts) {
+      const iface = this.ifaces['ifindex' in a ? a.ifindex : a.address.ifindex];
+      if (!iface) continue;
+      switch (a.type) {
+        case 'JoinGroup':
+        case 'LeaveGroup':
+          tables = true; // the WASM group table follows the addresses (MLD reports: groups issue)
+          this.onGroupChange(iface, a.group, a.type === 'JoinGroup', now);
+          break;
+        case 'SendDadProbe': {
+          // RFC 4862 §5.4.2: NS from ::, to the target's solicited-node group, no
+          // SLLA option, with a Nonce option (RFC 7527 §4.1; RFC 3971 §5.3.2 format).
+          const ns = { target: a.target };
+          const len = neighborSolicitLength({}) + 8;
+          this.sendIp6(iface, UNSPECIFIED, solicitedNode(a.target), ND_HOP_LIMIT, NH_ICMPV6, len, (b, o) => {
+            const n = emitNeighborSolicit(b, o, ns);
+            b[o + n] = OPT_NONCE;
+            b[o + n + 1] = 1;
+            b.set(a.nonce.subarray(0, 6), o + n + 2);
+          });
+          break;
+        }
+        case 'AddressChanged': {
+          tables = true;
+          iface.addresses = this.addrconf.list(iface.ifindex);
+          const addr = this.formatAddr(a.address.addr, iface);
+          if (a.change === 'added') {
+            this.emitEvent({ type: 'AddressAdded', ifindex: iface.ifindex, interface: iface.name, address: addr, prefixLen: a.address.prefixLen, state: a.address.state, origin: a.address.origin });
+          } else if (a.change === 'removed') {
+            this.emitEvent({ type: 'AddressRemoved', ifindex: iface.ifindex, interface: iface.name, address: addr, prefixLen: a.address.prefixLen });
+          } else if (a.change !== 'lifetimes') {
+            this.emitEvent({ type: 'AddressStateChanged', ifindex: iface.ifindex, interface: iface.name, address: addr, state: a.change });
+          }
+          break;
+        }
+        case 'AddressConflict':
+          this.tsCounters.AddressConflicts++;
+          this.emitEvent({ type: 'AddressConflict', ifindex: iface.ifindex, interface: iface.name, address: this.formatAddr(a.address.addr, iface) });
+          break;
+        case 'DisableInterface':
+          // RFC 4862 §5.4.5: a hardware-derived link-local address is in use by another node.
+          iface.up = false;
+          tables = true;
+          this.emitEvent({ type: 'InterfaceDisabled', ifindex: iface.ifindex, interface: iface.name, reason: `duplicate ${this.formatAddr(a.address.addr, iface)}` });
+          break;
+        case 'RegenerateStable': {
+          const f = this.formAddress(iface, a.prefix, a.prefixLen, a.dadCounter);
+          if (f && !this.addrconf.find(iface.ifindex, f.addr)) {
+            const origin = isLinkLocal(a.prefix) ? 'link-local' : 'slaac';
+            this.handleAddr(
+              this.addrconf.add({ ifindex: iface.ifindex, addr: f.addr, prefixLen: a.prefixLen, origin, validLifetime: a.validLifetime, preferredLifetime: a.preferredLifetime, stable: f.stable }, now).actions,
+              now,
+            );
+          }
+          break;
+        }
+      }
+    }
+    if (tables) this.writeConfig();
+  }
+
+  /** A solicited-node or other group joined or left (MLD reports come with the groups issue). */
+  private onGroupChange(_iface: Interface, _group: Ip6, _join: boolean, _now: Instant): void {}
+
+  /** Resolves when no address of any interface is tentative (DAD done), or after `timeoutMs`. */
+  async addressesSettled(timeoutMs = 10_000): Promise<boolean> {
+    const start = this.clock.now();
+    while (this.addrconf.list().some((a) => a.state === 'tentative')) {
+      if (this.clock.now() - start > timeoutMs || this.closed) return false;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return true;
+  }
+
+  /**
+   * Adds a static address `addr/plen` to an interface; it runs DAD first
+   * (RFC 4862 §5.4). `anycast`: an anycast address (RFC 4291 §2.6: never a
+   * source, no DAD, answered with O = 0).
+   */
+  addAddress(ifname: string | number, text: string, opts: { anycast?: boolean } = {}): void {
     this.assertOpen();
     const iface = this.interface(ifname);
     const p = parsePrefix(text);
     if (isMulticast(p.addr) || isUnspecified(p.addr)) throw new WasagiError('ERR_INVALID_ADDRESS', `${text} cannot be an interface address`);
-    if (iface.addresses.some((a) => ip6Equal(a.addr, p.addr))) throw new WasagiError('ERR_ADDRESS_EXISTS', `${text} is already on ${iface.name}`);
-    if (this.interfaces.reduce((n, i) => n + i.addresses.length, 0) >= L.MAX_ADDRS) {
+    if (iface.addresses.some((a) => ip6Equal(a.addr, p.addr) && a.state !== 'dadfailed')) throw new WasagiError('ERR_ADDRESS_EXISTS', `${text} is already on ${iface.name}`);
+    if (this.addrconf.list().length >= L.MAX_ADDRS) {
       throw new WasagiError('ERR_TOO_MANY_ADDRESSES', `at most ${L.MAX_ADDRS} addresses`);
     }
-    iface.addresses.push(record(p.addr, p.prefixLen, 'static'));
-    this.writeConfig();
-    this.emitEvent({ type: 'AddressAdded', ifindex: iface.ifindex, interface: iface.name, address: this.formatAddr(p.addr, iface), prefixLen: p.prefixLen });
+    this.enter();
+    try {
+      const now = this.clock.now();
+      this.handleAddr(this.addrconf.add({ ifindex: iface.ifindex, addr: p.addr, prefixLen: p.prefixLen, origin: 'static', anycast: opts.anycast }, now).actions, now);
+    } finally {
+      this.leave();
+    }
+  }
+
+  /** Removes an address from an interface. */
+  removeAddress(ifname: string | number, text: string): void {
+    this.assertOpen();
+    const iface = this.interface(ifname);
+    const p = parsePrefix(text);
+    const a = this.addrconf.find(iface.ifindex, p.addr);
+    if (!a) throw new WasagiError('ERR_INVALID_ADDRESS', `${text} is not on ${iface.name}`);
+    this.enter();
+    try {
+      this.handleAddr(this.addrconf.remove(a, this.clock.now()), this.clock.now());
+    } finally {
+      this.leave();
+    }
   }
 
   /** Prints an address with its zone when it is link-local (RFC 4007 §11). */
@@ -242,11 +401,13 @@ export class Stack extends EventEmitter {
       groupAt(k, ALL_NODES); // RFC 4291 §2.8: every node joins all-nodes
       for (const a of i.addresses) {
         if (na >= L.MAX_ADDRS) break;
+        if (a.state === 'dadfailed') continue; // not ours (RFC 4862 §5.4.5)
         const e = L.ADDR_BASE + na * L.ADDR_STRIDE;
         u8.fill(0, e, e + L.ADDR_STRIDE);
         u8.set(a.addr, e);
         u8[e + L.ADDR_IFINDEX] = k;
-        u8[e + L.ADDR_FLAGS] = L.AF_VALID | (a.tentative ? L.AF_TENTATIVE : 0) | (a.anycast ? L.AF_ANYCAST : 0) | (a.deprecated ? L.AF_DEPRECATED : 0);
+        u8[e + L.ADDR_FLAGS] =
+          L.AF_VALID | (a.state === 'tentative' ? L.AF_TENTATIVE : 0) | (a.anycast ? L.AF_ANYCAST : 0) | (a.state === 'deprecated' ? L.AF_DEPRECATED : 0);
         u8[e + L.ADDR_PREFIX_LEN] = a.prefixLen < 128 ? a.prefixLen : 0;
         na++;
         groupAt(k, solicitedNode(a.addr)); // RFC 4861 §7.2.1
@@ -276,7 +437,8 @@ export class Stack extends EventEmitter {
       np++;
     };
     for (const i of this.interfaces) {
-      for (const a of i.addresses) if (a.prefixLen < 128 && !isLinkLocal(a.addr)) put(i.ifindex, a.addr, a.prefixLen);
+      // Static addresses bring their prefix on-link; autoconfigured ones do not (RFC 5942 §4).
+      for (const a of i.addresses) if (a.origin === 'static' && a.state !== 'dadfailed' && a.prefixLen < 128 && !isLinkLocal(a.addr)) put(i.ifindex, a.addr, a.prefixLen);
     }
     for (const p of this.routers.prefixes.values()) put(p.ifindex, p.prefix, p.prefixLength);
     dv.setUint32(L.PREFIX_COUNT, np, true);
@@ -377,13 +539,24 @@ export class Stack extends EventEmitter {
     const ns = parseNeighborSolicit(msg);
     if (!ns) return void this.valid(MALFORMED);
     if (!this.valid(validateNeighborSolicit(h, ns))) return;
-    const mine = iface.addresses.find((a) => ip6Equal(a.addr, ns.target));
+    const mine = iface.addresses.find((a) => ip6Equal(a.addr, ns.target) && a.state !== 'dadfailed');
     if (!mine) {
       this.engine.countDrop(L.DropReason.ND_TARGET_NOT_OURS); // §7.2.3: silently discard
       return;
     }
-    if (mine.tentative) {
-      this.tsCounters.NdDadIgnored++; // DAD arrives with the addressing issue
+    if (isUnspecified(h.src)) {
+      // Someone else's DAD for this address (RFC 4862 §5.4.3).
+      const nonce = ns.options.find((o) => o.type === OPT_NONCE)?.data.slice(2, 8);
+      const r = this.addrconf.onDadSolicit(iface.ifindex, ns.target, nonce, now);
+      if (r.duplicate) {
+        this.engine.countDrop(L.DropReason.DAD_DUPLICATE);
+        this.handleAddr(r.actions, now);
+        return;
+      }
+      if (mine.state === 'tentative' || mine.state === 'optimistic') return; // our own probe looped back
+    } else if (mine.state === 'tentative') {
+      // §5.4.3: address resolution for a tentative address is silently ignored.
+      this.tsCounters.NdResolveForTentative++;
       return;
     }
     const fromUnspecified = isUnspecified(h.src);
@@ -392,7 +565,8 @@ export class Stack extends EventEmitter {
     }
     // §7.2.4: answer from the target; to all-nodes when the solicitor had no address.
     const dst = fromUnspecified ? ALL_NODES : h.src;
-    const na = { router: false, solicited: !fromUnspecified, override: !mine.anycast, target: ns.target, targetLinkAddr: iface.mac };
+    // O = 0 for anycast (RFC 4861 §7.2.4) and optimistic addresses (RFC 4429 §3.3).
+    const na = { router: false, solicited: !fromUnspecified, override: !mine.anycast && mine.state !== 'optimistic', target: ns.target, targetLinkAddr: iface.mac };
     this.sendIp6(iface, ns.target, dst, ND_HOP_LIMIT, NH_ICMPV6, neighborAdvertLength(na), (b, o) => emitNeighborAdvert(b, o, na), {
       mac: !fromUnspecified ? ns.sourceLinkAddr : undefined,
     });
@@ -403,8 +577,11 @@ export class Stack extends EventEmitter {
     const na = parseNeighborAdvert(msg);
     if (!na) return void this.valid(MALFORMED);
     if (!this.valid(validateNeighborAdvert(h, na))) return;
-    if (iface.addresses.some((a) => ip6Equal(a.addr, na.target))) {
-      this.tsCounters.NdDadIgnored++; // someone claims our address: DAD, addressing issue
+    if (iface.addresses.some((a) => ip6Equal(a.addr, na.target) && a.state !== 'dadfailed')) {
+      // Someone claims our address: a duplicate during DAD, a conflict after (RFC 4862 §5.4.4).
+      const acts = this.addrconf.onAdvertFor(iface.ifindex, na.target, now);
+      if (acts.some((x) => x.type === 'AddressChanged')) this.engine.countDrop(L.DropReason.DAD_DUPLICATE);
+      this.handleAddr(acts, now);
       return;
     }
     this.handle(
@@ -421,6 +598,11 @@ export class Stack extends EventEmitter {
     if (!iface.acceptRa) return;
     this.handle(this.neighbors.onRouterAdvert(iface.ifindex, h.src, ra.sourceLinkAddr, now), now);
     this.handleRd(this.routers.onRouterAdvert(iface.ifindex, h.src, ra, iface.device.mtu, now), now);
+    if (iface.slaac) {
+      for (const pio of ra.prefixes) {
+        this.handleAddr(this.addrconf.onPrefixInformation(iface.ifindex, pio, now, (p, plen, c) => this.formAddress(iface, p, plen, c)), now);
+      }
+    }
   }
 
   /** Redirect (RFC 4861 §8.1, §8.3). */
@@ -602,7 +784,7 @@ export class Stack extends EventEmitter {
   /** On-link (RFC 4861 §5.2): link-local, a static prefix of ours, or the Prefix List. */
   isOnLink(iface: Interface, dst: Ip6): boolean {
     if (isLinkLocal(dst)) return true;
-    if (iface.addresses.some((a) => a.prefixLen < 128 && !isLinkLocal(a.addr) && prefixMatch(a.addr, dst, a.prefixLen))) return true;
+    if (iface.addresses.some((a) => a.origin === 'static' && a.state !== 'dadfailed' && a.prefixLen < 128 && !isLinkLocal(a.addr) && prefixMatch(a.addr, dst, a.prefixLen))) return true;
     for (const p of this.routers.prefixes.values()) if (p.ifindex === iface.ifindex && prefixMatch(p.prefix, dst, p.prefixLength)) return true;
     return false;
   }
@@ -691,7 +873,7 @@ export class Stack extends EventEmitter {
         case 'SendNeighborSolicit': {
           if (!iface) break;
           // §7.2.2: the source of the prompting packet when it is ours, else one of ours.
-          const src = a.source && iface.addresses.some((x) => ip6Equal(x.addr, a.source!) && !x.tentative) ? a.source : this.sourceFor(iface, a.target);
+          const src = a.source && iface.addresses.some((x) => ip6Equal(x.addr, a.source!) && isUsable(x) && !x.anycast) ? a.source : this.sourceFor(iface, a.target);
           if (!src) break;
           const dst = a.unicast ? a.target : solicitedNode(a.target);
           const ns = { target: a.target, sourceLinkAddr: iface.mac };
@@ -765,7 +947,7 @@ export class Stack extends EventEmitter {
         case 'SendRouterSolicit': {
           // §6.3.7: from a link-local address when there is one (then with an
           // SLLA option), else from :: without it; to all-routers.
-          const src = iface.addresses.find((x) => isLinkLocal(x.addr) && !x.tentative)?.addr;
+          const src = iface.addresses.find((x) => isLinkLocal(x.addr) && x.state !== 'tentative' && x.state !== 'dadfailed' && x.state !== 'optimistic')?.addr;
           const rs = { sourceLinkAddr: src ? iface.mac : undefined };
           this.sendIp6(iface, src ?? UNSPECIFIED, ALL_ROUTERS, ND_HOP_LIMIT, NH_ICMPV6, routerSolicitLength(rs), (b, o) => emitRouterSolicit(b, o, rs));
           break;
@@ -837,11 +1019,12 @@ export class Stack extends EventEmitter {
    * whose prefix covers dst, else any non-link-local one, else link-local.
    */
   sourceFor(iface: Interface, dst: Ip6): Ip6 | undefined {
-    const usable = iface.addresses.filter((a) => !a.tentative && !a.anycast);
+    const usable = iface.addresses.filter((a) => isUsable(a) && !a.anycast);
     const ll = usable.find((a) => isLinkLocal(a.addr));
     if (isLinkLocal(dst) || (isMulticast(dst) && (dst[1] & 0x0f) <= 2)) return ll?.addr ?? usable[0]?.addr;
-    const covering = usable.find((a) => !isLinkLocal(a.addr) && a.prefixLen < 128 && prefixMatch(a.addr, dst, a.prefixLen) && !a.deprecated);
-    return (covering ?? usable.find((a) => !isLinkLocal(a.addr) && !a.deprecated) ?? usable.find((a) => !isLinkLocal(a.addr)) ?? ll)?.addr;
+    const fresh = (a: ManagedAddress): boolean => a.state === 'preferred';
+    const covering = usable.find((a) => !isLinkLocal(a.addr) && a.prefixLen < 128 && prefixMatch(a.addr, dst, a.prefixLen) && fresh(a));
+    return (covering ?? usable.find((a) => !isLinkLocal(a.addr) && fresh(a)) ?? usable.find((a) => !isLinkLocal(a.addr)) ?? ll)?.addr;
   }
 
   // --- echo client -------------------------------------------------------------
@@ -939,7 +1122,7 @@ export class Stack extends EventEmitter {
 
   /** The earliest deadline of any machine in the stack. */
   nextDeadline(): Instant {
-    let t = Math.min(this.neighbors.nextDeadline(), this.routers.nextDeadline());
+    let t = Math.min(this.neighbors.nextDeadline(), this.routers.nextDeadline(), this.addrconf.nextDeadline());
     for (const p of this.pingers.values()) t = Math.min(t, p.nextDeadline());
     return t;
   }
@@ -952,6 +1135,7 @@ export class Stack extends EventEmitter {
       const now = this.clock.now();
       this.handle(this.neighbors.onDeadline(now), now);
       this.handleRd(this.routers.onDeadline(now), now);
+      this.handleAddr(this.addrconf.onDeadline(now), now);
       for (const p of [...this.pingers.values()]) if (p.nextDeadline() <= now) p.onDeadline(now);
     } finally {
       this.leave();
@@ -1051,9 +1235,6 @@ export class Stack extends EventEmitter {
   }
 }
 
-function record(addr: Ip6, prefixLen: number, origin: AddressRecord['origin']): AddressRecord {
-  return { addr, prefixLen, origin, tentative: false, deprecated: false, anycast: false };
-}
 
 /** Creates a stack (the public entry point). */
 export function createStack(opts?: StackOptions): Stack {

@@ -57,7 +57,8 @@ describe('wasagi on a TAP, the kernel in a namespace', { skip }, () => {
   before(async () => {
     await createNamespace(ns);
     stack = new Stack();
-    stack.addInterface({ tap: { name: tap, mtu: 1500 }, mac: WASAGI_MAC, addresses: ['2001:db8:1::2/64'] });
+    stack.addInterface({ tap: { name: tap, mtu: 1500 }, mac: WASAGI_MAC, addresses: ['2001:db8:1::2/64'], iid: 'eui64' });
+    assert.ok(await stack.addressesSettled(), 'DAD finished (RFC 4862 §5.4)');
     await ip(['link', 'set', tap, 'netns', ns]);
     await ip(['link', 'set', tap, 'up'], ns);
     await ip(['addr', 'add', '2001:db8:1::1/64', 'dev', tap, 'nodad'], ns);
@@ -151,7 +152,7 @@ describe('the wasagi CLI on a TAP: up, show, ping', { skip }, () => {
     await createNamespace(ns);
     await createTap(ns, tap, { addr: '2001:db8:2::1/64' });
     let out = '';
-    up = spawnInNs(ns, [process.execPath, join(root, 'bin/wasagi.js'), 'up', '--tap', tap, '--mac', '02:00:5e:00:00:03', '--addr', '2001:db8:2::2/64', '--ctl', ctl], {
+    up = spawnInNs(ns, [process.execPath, join(root, 'bin/wasagi.js'), 'up', '--tap', tap, '--mac', '02:00:5e:00:00:03', '--iid', 'eui64', '--addr', '2001:db8:2::2/64', '--ctl', ctl], {
       onStdout: (c) => (out += c),
     });
     for (let i = 0; i < 200 && !out.includes('wasagi up:'); i++) await delay(50);

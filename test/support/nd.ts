@@ -68,6 +68,11 @@ export class Host {
       mac: HOST_MAC,
       addresses: opts.addresses ?? ['2001:db8::a/64'],
       acceptRa: opts.acceptRa ?? true,
+      // ND tests start with usable addresses and EUI-64 link-locals; the
+      // addressing tests turn DAD and stable identifiers on themselves.
+      dadTransmits: 0,
+      iid: 'eui64',
+      slaac: false,
     };
     this.stack.addInterface(i);
   }

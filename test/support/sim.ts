@@ -37,7 +37,8 @@ export class Sim {
     const ev: StackEvent[] = [];
     this.events.set(s, ev);
     s.on('event', (e: StackEvent) => ev.push(e));
-    for (const i of ifaces) s.addInterface(i);
+    // Unless a test asks for them: no DAD delay, EUI-64 link-locals, no SLAAC.
+    for (const i of ifaces) s.addInterface({ dadTransmits: 0, iid: 'eui64', slaac: false, ...i });
     this.stacks.push(s);
     return s;
   }
