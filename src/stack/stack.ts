@@ -36,6 +36,12 @@ import {
 import { Interface, isUsable } from './interface.js';
 import { AddressConfig, type AddrAction, type ManagedAddress } from '../addrconf/addresses.js';
 import { eui64Iid, generateSecretKey, stableIidWithCounter } from '../addrconf/iid.js';
+import { selectSource, sortDestinations, type SourceCandidate } from '../addrconf/select.js';
+import { MldListener, type MldAction } from '../mld/listener.js';
+import {
+  ALL_MLDV2_ROUTERS, emitMldv1Message, emitMldv2Report, parseMldQuery, parseMldv1Message, MLD_QUERY, MLD_V1_DONE, MLD_V1_REPORT,
+} from '../wire/mld.js';
+import { DEFAULT_POLICY_TABLE, PolicyTable, type PolicyEntry } from '../addrconf/policy.js';
 import { Pinger, type PingOptions, type PingSummary } from './ping.js';
 import type { StackEvent } from './events.js';
 import type { Device } from '../device/device.js';
@@ -113,6 +119,8 @@ export class Stack extends EventEmitter {
   private readonly table: NeighborTable;
   /** Every address this host owns, with DAD and lifetimes (RFC 4862). */
   readonly addrconf: AddressConfig;
+  /** MLDv2 listener (RFC 3810) for every group the host joins. */
+  readonly mld: MldListener;
   private readonly stableSecret: Uint8Array;
   private readonly ifaces: Array<Interface | undefined> = new Array(L.MAX_IFACES).fill(undefined);
   private readonly pingers = new Map<number, Pinger>();
@@ -134,6 +142,7 @@ export class Stack extends EventEmitter {
     this.table = new NeighborTable(this.engine);
     this.neighbors = new NeighborCache(this.table, this.random);
     this.routers = new RouterDiscovery(this.random);
+    this.mld = new MldListener(this.random);
     if (opts.stableSecret !== undefined && (!(opts.stableSecret instanceof Uint8Array) || opts.stableSecret.length < 16)) {
       throw invalidArg('stableSecret', 'a Uint8Array of at least 16 bytes', opts.stableSecret);
     }
@@ -307,8 +316,57 @@ export class Stack extends EventEmitter {
     if (tables) this.writeConfig();
   }
 
-  /** A solicited-node or other group joined or left (MLD reports come with the groups issue). */
-  private onGroupChange(_iface: Interface, _group: Ip6, _join: boolean, _now: Instant): void {}
+  /** A group joined or left: MLD tells the routers (RFC 3810 §6.1). */
+  private onGroupChange(iface: Interface, group: Ip6, join: boolean, now: Instant): void {
+    this.handleMld(join ? this.mld.join(iface.ifindex, group, now) : this.mld.leave(iface.ifindex, group, now));
+  }
+
+  /**
+   * MLD messages out (RFC 3810 §5, RFC 2710 §3): hop limit 1, a Router Alert,
+   * from our link-local address, or :: while we have none yet (§5.2.13).
+   */
+  private handleMld(acts: MldAction[]): void {
+    for (const a of acts) {
+      const iface = this.ifaces[a.ifindex];
+      if (!iface || !iface.up) continue;
+      const src = iface.addresses.find((x) => isLinkLocal(x.addr) && (x.state === 'preferred' || x.state === 'deprecated'))?.addr ?? UNSPECIFIED;
+      let dst: Ip6;
+      let body: Uint8Array;
+      if (a.type === 'SendMldv2Report') {
+        dst = ALL_MLDV2_ROUTERS;
+        body = emitMldv2Report(a.records);
+      } else if (a.type === 'SendMldv1Report') {
+        dst = a.group;
+        body = emitMldv1Message(MLD_V1_REPORT, a.group);
+      } else {
+        dst = ALL_ROUTERS;
+        body = emitMldv1Message(MLD_V1_DONE, a.group);
+      }
+      this.sendIp6(iface, src, dst, 1, NH_ICMPV6, body.length, (b, o) => b.set(body, o), { routerAlert: true });
+    }
+  }
+
+  /**
+   * MLD in (RFC 3810 §6.2, RFC 2710 §5): only from a link-local source, with
+   * hop limit 1 and a Router Alert; queries drive our reports, another host's
+   * MLDv1 report suppresses ours; v2 reports are for routers.
+   */
+  private onMld(iface: Interface, h: { src: Ip6; dst: Ip6; hopLimit: number }, ip: number, l4: number, msg: Uint8Array, now: Instant): void {
+    const u8 = this.engine.u8;
+    const routerAlert = u8[ip + 6] === 0 && l4 - ip >= 48 && hasRouterAlert(u8.subarray(ip + 40, l4));
+    if (!isLinkLocal(h.src) || h.hopLimit !== 1 || !routerAlert) {
+      this.engine.countDrop(L.DropReason.MLD_INVALID);
+      return;
+    }
+    if (msg[0] === MLD_QUERY) {
+      const q = parseMldQuery(msg);
+      if (!q) return void this.engine.countDrop(L.DropReason.MLD_INVALID);
+      this.mld.onQuery(iface.ifindex, q, now);
+    } else if (msg[0] === MLD_V1_REPORT) {
+      const r = parseMldv1Message(msg);
+      if (r) this.mld.onMldv1Report(iface.ifindex, r.group, now);
+    }
+  }
 
   /** Resolves when no address of any interface is tentative (DAD done), or after `timeoutMs`. */
   async addressesSettled(timeoutMs = 10_000): Promise<boolean> {
@@ -506,6 +564,9 @@ export class Stack extends EventEmitter {
           const rs = parseRouterSolicit(msg);
           this.engine.countDrop(rs ? validateRouterSolicit(h, rs) : MALFORMED);
         }
+        return;
+      case L.ControlKind.MLD:
+        this.onMld(iface, h, ip, l4, msg, now);
         return;
       case L.ControlKind.ECHO_MULTICAST:
         this.onMulticastEcho(iface, h, msg);
@@ -1014,17 +1075,57 @@ export class Stack extends EventEmitter {
   }
 
   /**
-   * Source address for `dst` on `iface` (until RFC 6724 arrives with the
-   * addressing issue): link-local for link-local destinations, else an address
-   * whose prefix covers dst, else any non-link-local one, else link-local.
+   * Source address selection (RFC 6724 §5) among the outgoing interface's
+   * addresses: never tentative, DAD-failed or anycast ones; deprecated and
+   * optimistic ones lose to preferred ones; then scope, labels, temporary
+   * addresses and the longest matching prefix, with the stack's policy table.
    */
   sourceFor(iface: Interface, dst: Ip6): Ip6 | undefined {
-    const usable = iface.addresses.filter((a) => isUsable(a) && !a.anycast);
-    const ll = usable.find((a) => isLinkLocal(a.addr));
-    if (isLinkLocal(dst) || (isMulticast(dst) && (dst[1] & 0x0f) <= 2)) return ll?.addr ?? usable[0]?.addr;
-    const fresh = (a: ManagedAddress): boolean => a.state === 'preferred';
-    const covering = usable.find((a) => !isLinkLocal(a.addr) && a.prefixLen < 128 && prefixMatch(a.addr, dst, a.prefixLen) && fresh(a));
-    return (covering ?? usable.find((a) => !isLinkLocal(a.addr) && fresh(a)) ?? usable.find((a) => !isLinkLocal(a.addr)) ?? ll)?.addr;
+    const hop = isMulticast(dst) ? undefined : this.nextHop(iface, dst);
+    const candidates: SourceCandidate[] = iface.addresses.map((a) => ({
+      addr: a.addr,
+      ifindex: a.ifindex,
+      prefixLen: a.prefixLen,
+      deprecated: a.state === 'deprecated',
+      tentative: a.state === 'tentative' || a.state === 'optimistic',
+      optimistic: a.state === 'optimistic',
+      dadFailed: a.state === 'dadfailed',
+      anycast: a.anycast,
+      temporary: a.origin === 'temporary',
+      // Rule 5.5: the prefix came from the router we are about to use.
+      nextHopAdvertised: hop !== undefined && a.origin !== 'static' && [...this.routers.prefixes.values()].some((p) => p.ifindex === iface.ifindex && prefixMatch(p.prefix, a.addr, p.prefixLength)),
+    }));
+    return selectSource(dst, candidates, { policy: this.policy, outgoingIfindex: iface.ifindex })?.addr;
+  }
+
+  /** The RFC 6724 policy table (§2.1 default until setPolicyTable). */
+  private policy = DEFAULT_POLICY_TABLE;
+
+  /** Replaces the RFC 6724 policy table (prefix, precedence, label rows); throws ERR_INVALID_ARG. */
+  setPolicyTable(entries: PolicyEntry[]): void {
+    this.policy = new PolicyTable(entries);
+  }
+
+  /** RFC 6724 §6 destination ordering, e.g. for the addresses a name resolved to. */
+  sortDestinations(destinations: string[]): string[] {
+    const parsed = destinations.map((d) => this.resolveZoned(d));
+    const order = sortDestinations(
+      parsed.map((p) => p.addr),
+      (d) => {
+        const p = parsed.find((x) => ip6Equal(x.addr, d));
+        let iface: Interface | undefined;
+        try {
+          iface = p?.iface ?? this.routeInterface(d, formatIp6(d));
+        } catch {
+          return undefined;
+        }
+        const src = this.sourceFor(iface, d);
+        const a = src && iface.addresses.find((x) => ip6Equal(x.addr, src));
+        return a ? { addr: a.addr, ifindex: a.ifindex, prefixLen: a.prefixLen, deprecated: a.state === 'deprecated', temporary: a.origin === 'temporary' } : undefined;
+      },
+      { policy: this.policy, reachable: (d) => !parsed.some((p) => ip6Equal(p.addr, d)) || this.neighbors.get(this.interfaces[0]?.ifindex ?? 1, d)?.state !== 'UNREACHABLE' },
+    );
+    return order.map((d) => destinations[parsed.findIndex((p) => ip6Equal(p.addr, d))]);
   }
 
   // --- echo client -------------------------------------------------------------
@@ -1122,7 +1223,7 @@ export class Stack extends EventEmitter {
 
   /** The earliest deadline of any machine in the stack. */
   nextDeadline(): Instant {
-    let t = Math.min(this.neighbors.nextDeadline(), this.routers.nextDeadline(), this.addrconf.nextDeadline());
+    let t = Math.min(this.neighbors.nextDeadline(), this.routers.nextDeadline(), this.addrconf.nextDeadline(), this.mld.nextDeadline());
     for (const p of this.pingers.values()) t = Math.min(t, p.nextDeadline());
     return t;
   }
@@ -1136,6 +1237,7 @@ export class Stack extends EventEmitter {
       this.handle(this.neighbors.onDeadline(now), now);
       this.handleRd(this.routers.onDeadline(now), now);
       this.handleAddr(this.addrconf.onDeadline(now), now);
+      this.handleMld(this.mld.onDeadline(now));
       for (const p of [...this.pingers.values()]) if (p.nextDeadline() <= now) p.onDeadline(now);
     } finally {
       this.leave();
@@ -1239,4 +1341,18 @@ export class Stack extends EventEmitter {
 /** Creates a stack (the public entry point). */
 export function createStack(opts?: StackOptions): Stack {
   return new Stack(opts);
+}
+
+/** True when a Hop-by-Hop Options header carries a Router Alert option (RFC 2711). */
+function hasRouterAlert(hbh: Uint8Array): boolean {
+  for (let o = 2; o < hbh.length; ) {
+    const t = hbh[o];
+    if (t === 0) {
+      o++;
+      continue;
+    }
+    if (t === 5) return true;
+    o += 2 + (hbh[o + 1] ?? 0);
+  }
+  return false;
 }

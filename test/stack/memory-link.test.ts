@@ -23,7 +23,8 @@ test('ping resolves the neighbor with NS/NA, then echoes; entries become REACHAB
   const replies: number[] = [];
   p.on('reply', (r) => replies.push(r.seq));
   // First frame on the wire: a multicast NS for 2001:db8::b (RFC 4861 §7.2.2).
-  const ns = decode(sim.wire[0].frame);
+  // (MLD reports for the solicited-node groups go first: RFC 3810 §6.1.)
+  const ns = sim.wire.map((f) => decode(f.frame)).find((d) => d.nextHeader === 58 && d.icmpType === 135)!;
   assert.equal(ns.icmpType, 135);
   assert.equal(ns.hopLimit, 255);
   assert.equal(formatIp6(ns.dst), formatIp6(solicitedNode(parseIp6('2001:db8::b'))));

@@ -164,9 +164,17 @@ export class Host {
     return this.stack.counters().mib;
   }
 
-  /** Frames the host sent since wire index `from`, decoded, with their time. */
+  /**
+   * Frames the host sent since wire index `from`, decoded, with their time;
+   * MLD reports (RFC 3810, sent when groups are joined) are left out: they are
+   * not Neighbor Discovery traffic.
+   */
   sent(from = 0): Array<Decoded & { at: number }> {
-    return this.sim.wire.slice(from).filter((f) => f.from === IFNAME).map((f) => ({ ...decode(f.frame), at: f.at }));
+    return this.sim.wire
+      .slice(from)
+      .filter((f) => f.from === IFNAME)
+      .map((f) => ({ ...decode(f.frame), at: f.at }))
+      .filter((d) => !(d.nextHeader === 0 && [131, 132, 143].includes(d.upper[8])));
   }
 
   /** ICMPv6 messages of `type` the host sent since wire index `from`. */
