@@ -114,7 +114,13 @@ async function demo(argv: string[]): Promise<number> {
         console.log(`${stamp()} ${who}: interface ${e.name} up (${e.kind}, lladdr ${e.lladdr}, mtu ${e.mtu})`);
         break;
       case 'AddressAdded':
-        console.log(`${stamp()} ${who}: address ${e.address}/${e.prefixLen}`);
+        console.log(`${stamp()} ${who}: address ${e.address}/${e.prefixLen} (${e.origin}, ${e.state})`);
+        break;
+      case 'AddressStateChanged':
+        console.log(`${stamp()} ${who}: address ${e.address} ${e.state}${e.state === 'preferred' ? ' (DAD done, RFC 4862 §5.4)' : ''}`);
+        break;
+      case 'AddressRemoved':
+        console.log(`${stamp()} ${who}: address ${e.address} removed`);
         break;
       case 'NeighborChanged':
         console.log(`${stamp()} ${who}: neighbor ${e.address} ${e.state}${e.lladdr ? ` lladdr ${e.lladdr}` : ''}`);
@@ -141,12 +147,15 @@ async function demo(argv: string[]): Promise<number> {
   console.log(`wasagi demo: two stacks on an in-process Ethernet link (hot path: ${a.engine.simd ? 'WASM SIMD' : 'WASM scalar'})`);
   a.addInterface({ link, name: 'sim0', mac: '02:00:5e:00:00:0a', addresses: ['2001:db8:d::a/64'] });
   b.addInterface({ link, name: 'sim0', mac: '02:00:5e:00:00:0b', addresses: ['2001:db8:d::b/64'] });
+  console.log(`(link-local addresses are RFC 7217 stable-privacy; every address runs Duplicate Address Detection first)`);
+  await Promise.all([a.addressesSettled(), b.addressesSettled()]);
 
   console.log(`\n$ ping -c 3 -i 0.2 2001:db8:d::b   (from A; the first request waits for address resolution)`);
   const s1 = await runPing(a, '2001:db8:d::b', { count: 3, interval: 0.2, size }, true);
   printSummary(s1);
-  console.log(`\n$ ping -c 2 fe80::5eff:fe00:a%sim0   (from B, link-local with a zone)`);
-  const s2 = await runPing(b, 'fe80::5eff:fe00:a%sim0', { count: 2, interval: 0.2, size }, true);
+  const aLinkLocal = a.formatAddr(a.interface('sim0').addresses.find((x) => x.origin === 'link-local')!.addr, a.interface('sim0'));
+  console.log(`\n$ ping -c 2 ${aLinkLocal}   (from B, link-local with a zone)`);
+  const s2 = await runPing(b, aLinkLocal, { count: 2, interval: 0.2, size }, true);
   printSummary(s2);
 
   // A router on the link (a scripted one: wasagi is a host) advertises itself,
