@@ -12,6 +12,7 @@
 import { DeadlineHeap } from '../time/deadlines.js';
 import { NEVER, type Instant } from '../time/instant.js';
 import { ip6Equal, isLinkLocal, prefixMatch, solicitedNode, type Ip6 } from '../wire/address.js';
+import { MAX_DESYNC_FACTOR, REGEN_ADVANCE, TEMP_PREFERRED_LIFETIME, TEMP_VALID_LIFETIME, temporaryIid } from './iid.js';
 
 export const MAX_RTR_SOLICITATION_DELAY = 1_000; // ms, RFC 4861 §10 (RFC 4862 §5.4.2 delay)
 export const DUP_ADDR_DETECT_TRANSMITS = 1; // RFC 4862 §5.1
@@ -80,6 +81,8 @@ export interface DadParams {
   retransTimer: number;
   /** Optimistic DAD (RFC 4429): new addresses are usable while DAD runs. */
   optimistic: boolean;
+  /** RFC 8981 temporary addresses beside each autoconfigured one. */
+  temporary: boolean;
 }
 
 const lifetimeEnd = (now: Instant, seconds: number | undefined): Instant =>
@@ -97,11 +100,17 @@ export class AddressConfig {
   private lifetimeRanAt: Instant = -Infinity;
   /** How many lifetime wake-ups ran (for tests and benchmarks). */
   lifetimeWakeups = 0;
+  /** RFC 8981 §3.8: regenerate each temporary address REGEN_ADVANCE before it deprecates. */
+  private readonly regen = new DeadlineHeap<ManagedAddress>();
+  /** RFC 8981 §3.8 DESYNC_FACTOR: drawn once, so hosts on a link do not regenerate in step. */
+  private readonly desyncFactor: number;
 
   constructor(
     private readonly random: () => number,
     private readonly params: (ifindex: number) => DadParams,
-  ) {}
+  ) {
+    this.desyncFactor = this.random() * MAX_DESYNC_FACTOR;
+  }
 
   list(ifindex?: number): ManagedAddress[] {
     return ifindex === undefined ? [...this.addrs] : this.addrs.filter((a) => a.ifindex === ifindex);
@@ -117,7 +126,7 @@ export class AddressConfig {
   }
 
   nextDeadline(): Instant {
-    return Math.min(this.dad.next(), this.lifetimeAt);
+    return Math.min(this.dad.next(), this.lifetimeAt, this.regen.next());
   }
 
   /**
@@ -218,14 +227,24 @@ export class AddressConfig {
       if (pio.validLifetime === 0) return acts;
       const f = form(pio.prefix, pio.prefixLength, 0);
       if (!f) return acts;
-      acts.push(
-        ...this.add({ ifindex, addr: f.addr, prefixLen: pio.prefixLength, origin: 'slaac', validLifetime: pio.validLifetime, preferredLifetime: pio.preferredLifetime, hardwareIid: f.hardwareIid, stable: f.stable }, now)
-          .actions,
+      const pub = this.add(
+        { ifindex, addr: f.addr, prefixLen: pio.prefixLength, origin: 'slaac', validLifetime: pio.validLifetime, preferredLifetime: pio.preferredLifetime, hardwareIid: f.hardwareIid, stable: f.stable },
+        now,
       );
+      acts.push(...pub.actions);
+      if (this.params(ifindex).temporary) this.createTemporary(pub.address, now, acts);
       return acts;
     }
     for (const a of mine) {
       if (a.state === 'dadfailed') continue;
+      if (a.origin === 'temporary') {
+        // RFC 8981 §3.4: a temporary address never outlives the prefix, nor its own maxima.
+        a.validUntil = Math.min(a.createdAt + TEMP_VALID_LIFETIME, lifetimeEnd(now, pio.validLifetime));
+        a.preferredUntil = Math.min(a.createdAt + TEMP_PREFERRED_LIFETIME - this.desyncFactor, lifetimeEnd(now, pio.preferredLifetime), a.validUntil);
+        if (a.state !== 'deprecated') this.regen.arm(a, Math.max(now, a.preferredUntil - REGEN_ADVANCE));
+        acts.push({ type: 'AddressChanged', address: a, change: 'lifetimes' });
+        continue;
+      }
       // §5.5.3 e: the preferred lifetime is always reset…
       const wasDeprecated = a.state === 'deprecated';
       a.preferredUntil = lifetimeEnd(now, pio.preferredLifetime);
@@ -249,9 +268,35 @@ export class AddressConfig {
     return acts;
   }
 
+  /**
+   * A temporary address beside `pub` (RFC 8981 §3.4): a random identifier, at
+   * most TEMP_VALID_LIFETIME valid and TEMP_PREFERRED_LIFETIME − DESYNC_FACTOR
+   * preferred, never beyond the public address's lifetimes; none when its
+   * preferred lifetime would not outlast REGEN_ADVANCE (§3.4 step 6).
+   */
+  private createTemporary(pub: ManagedAddress, now: Instant, acts: AddrAction[]): void {
+    const validUntil = Math.min(pub.validUntil, now + TEMP_VALID_LIFETIME);
+    const preferredUntil = Math.min(pub.preferredUntil, now + TEMP_PREFERRED_LIFETIME - this.desyncFactor, validUntil);
+    if (preferredUntil - now <= REGEN_ADVANCE) return;
+    const taken = this.addrs.filter((x) => x.ifindex === pub.ifindex).map((x) => x.addr.subarray(8, 16));
+    const iid = temporaryIid(this.random, taken);
+    const addr = pub.addr.slice();
+    addr.set(iid, 8);
+    const secs = (t: Instant): number => (t === NEVER ? 0xffffffff : Math.max(0, Math.floor((t - now) / 1000)));
+    const t = this.add({ ifindex: pub.ifindex, addr, prefixLen: pub.prefixLen, origin: 'temporary', validLifetime: secs(validUntil), preferredLifetime: secs(preferredUntil) }, now);
+    acts.push(...t.actions);
+    this.regen.arm(t.address, Math.max(now, t.address.preferredUntil - REGEN_ADVANCE));
+  }
+
   /** DAD probes and completions (their own deadlines), then the coalesced lifetime pass. */
   onDeadline(now: Instant): AddrAction[] {
     const acts: AddrAction[] = [];
+    // RFC 8981 §3.5: a new temporary address before the current one deprecates.
+    for (let t = this.regen.popDue(now); t; t = this.regen.popDue(now)) {
+      if (!this.addrs.includes(t) || t.state === 'dadfailed' || !this.params(t.ifindex).temporary) continue;
+      const pub = this.addrs.find((x) => x.ifindex === t.ifindex && x.origin === 'slaac' && x.state !== 'dadfailed' && prefixMatch(x.addr, t.addr, t.prefixLen));
+      if (pub && pub.preferredUntil > now) this.createTemporary(pub, now, acts);
+    }
     for (let a = this.dad.popDue(now); a; a = this.dad.popDue(now)) {
       if (a.state !== 'tentative' && a.state !== 'optimistic') continue;
       if (a.dadProbesLeft > 0) this.probe(a, now, acts);
@@ -282,6 +327,7 @@ export class AddressConfig {
   private duplicate(a: ManagedAddress, now: Instant): AddrAction[] {
     const acts: AddrAction[] = [];
     this.dad.cancel(a);
+    this.regen.cancel(a);
     a.state = 'dadfailed';
     a.dadNonce = undefined;
     acts.push({ type: 'LeaveGroup', ifindex: a.ifindex, group: solicitedNode(a.addr) });
@@ -339,6 +385,7 @@ export class AddressConfig {
     if (i < 0) return;
     this.addrs.splice(i, 1);
     this.dad.cancel(a);
+    this.regen.cancel(a);
     const group = solicitedNode(a.addr);
     const shared = this.addrs.some((b) => b.ifindex === a.ifindex && b.state !== 'dadfailed' && ip6Equal(solicitedNode(b.addr), group));
     if (a.state !== 'dadfailed' && !shared) acts.push({ type: 'LeaveGroup', ifindex: a.ifindex, group });

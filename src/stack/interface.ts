@@ -22,6 +22,8 @@ export class Interface {
   /** DupAddrDetectTransmits (RFC 4862 §5.1) and Optimistic DAD (RFC 4429). */
   dadTransmits = 1;
   optimisticDad = false;
+  /** RFC 8981 temporary addresses (off by default, like Linux). */
+  tempAddresses = false;
   hopLimit = 64; // RFC 8200 §3 recommends the IANA default (64)
   up = true;
   /** Link MTU learned from an RA's MTU option (RFC 4861 §6.3.4), never above the device's. */

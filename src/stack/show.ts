@@ -123,7 +123,7 @@ export interface RouteJson {
   dst: string;
   gateway?: string;
   dev: string;
-  protocol: 'kernel' | 'ra' | 'redirect';
+  protocol: 'kernel' | 'ra' | 'redirect' | 'static';
   metric: number;
   flags: string[];
   pref?: 'high' | 'medium' | 'low';
@@ -149,6 +149,9 @@ export function showRoute(stack: Stack): RouteJson[] {
   }
   for (const r of stack.routers.routes.values()) {
     out.push({ dst: r.prefixLength === 0 ? 'default' : `${formatIp6(r.prefix)}/${r.prefixLength}`, gateway: formatIp6(r.router), dev: stack.interface(r.ifindex).name, protocol: 'ra', metric: 1024, flags: [], pref: r.preference, ...opt('expires', secs(r.expiresAt)) });
+  }
+  for (const r of stack.staticRoutes) {
+    out.push({ dst: r.prefixLength === 0 ? 'default' : `${formatIp6(r.prefix)}/${r.prefixLength}`, ...(r.via ? { gateway: formatIp6(r.via) } : {}), dev: stack.interface(r.ifindex).name, protocol: 'static', metric: 1024, flags: [], pref: 'medium' });
   }
   for (const i of stack.interfaces) {
     for (const r of stack.routers.routersOf(i.ifindex)) {

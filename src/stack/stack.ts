@@ -101,6 +101,8 @@ export interface InterfaceOptions {
   dadTransmits?: number;
   /** Optimistic DAD for autoconfigured addresses (RFC 4429; default false). */
   optimisticDad?: boolean;
+  /** RFC 8981 temporary addresses beside autoconfigured ones (default false, like Linux). */
+  tempAddresses?: boolean;
 }
 
 /** Counters that only the control plane sees (the rest live in WASM memory). */
@@ -114,6 +116,8 @@ export class Stack extends EventEmitter {
   readonly neighbors: NeighborCache;
   /** Router and prefix discovery: default routers, prefixes, routes, DNS (RFC 4861 §6.3, RFC 4191, RFC 8106). */
   readonly routers: RouterDiscovery;
+  /** Static routes (the API, `wasagi up --route`): prefix → interface and optional gateway. */
+  readonly staticRoutes: Array<{ ifindex: number; prefix: Ip6; prefixLength: number; via?: Ip6 }> = [];
   /** Destination cache entries made by Redirects (RFC 4861 §8.3): ifindex|destination → target. */
   private readonly redirects = new Map<string, { ifindex: number; destination: Ip6; target: Ip6; via: Ip6 }>();
   private readonly table: NeighborTable;
@@ -149,7 +153,12 @@ export class Stack extends EventEmitter {
     this.stableSecret = opts.stableSecret?.slice() ?? generateSecretKey();
     this.addrconf = new AddressConfig(this.random, (ifindex) => {
       const i = this.ifaces[ifindex];
-      return { transmits: i?.dadTransmits ?? 1, retransTimer: this.neighbors.paramsOf(ifindex).retransTimer, optimistic: i?.optimisticDad ?? false };
+      return {
+        transmits: i?.dadTransmits ?? 1,
+        retransTimer: this.neighbors.paramsOf(ifindex).retransTimer,
+        optimistic: i?.optimisticDad ?? false,
+        temporary: i?.tempAddresses ?? false,
+      };
     });
     for (const i of opts.interfaces ?? []) this.addInterface(i);
   }
@@ -211,6 +220,7 @@ export class Stack extends EventEmitter {
     if (opts.iid) iface.iid = opts.iid;
     if (opts.dadTransmits !== undefined) iface.dadTransmits = opts.dadTransmits;
     if (opts.optimisticDad) iface.optimisticDad = true;
+    if (opts.tempAddresses) iface.tempAddresses = true;
     this.ifaces[ifindex] = iface;
     this.writeConfig();
     device.attach(this.engine, (n) => this.rx(ifindex, n));
@@ -401,6 +411,35 @@ export class Stack extends EventEmitter {
     }
   }
 
+  /**
+   * Adds a static route: `prefix` (`2001:db8:100::/48`, `default`) through
+   * gateway `via` (an on-link address, `fe80::1%eth0` with its zone) or, with
+   * `dev` alone, on-link on that interface.
+   */
+  addRoute(prefix: string, opts: { via?: string; dev?: string }): void {
+    this.assertOpen();
+    const p = prefix === 'default' ? { addr: new Uint8Array(16), prefixLen: 0 } : parsePrefix(prefix);
+    let iface: Interface | undefined = opts.dev !== undefined ? this.interface(opts.dev) : undefined;
+    let via: Ip6 | undefined;
+    if (opts.via !== undefined) {
+      const z = this.resolveZoned(opts.via);
+      if (isMulticast(z.addr) || isUnspecified(z.addr)) throw new WasagiError('ERR_INVALID_ADDRESS', `${opts.via} cannot be a gateway`);
+      if (iface && z.iface && z.iface !== iface) throw new WasagiError('ERR_INVALID_ARG', `gateway ${opts.via} is not on ${iface.name}`);
+      iface ??= z.iface ?? this.interfaces.find((i) => this.isOnLink(i, z.addr));
+      if (!iface) throw new WasagiError(isLinkLocal(z.addr) ? 'ERR_ZONE_REQUIRED' : 'ERR_NO_ROUTE', `gateway ${opts.via} is not on-link on any interface`);
+      via = z.addr;
+    }
+    if (!iface) throw new WasagiError('ERR_INVALID_ARG', 'a route needs "via" or "dev"');
+    const masked = p.addr.slice();
+    for (let i = 0; i < 16; i++) masked[i] &= (0xff << (8 - Math.max(0, Math.min(8, p.prefixLen - i * 8)))) & 0xff;
+    const ifindex = iface.ifindex;
+    if (this.staticRoutes.some((r) => r.ifindex === ifindex && r.prefixLength === p.prefixLen && ip6Equal(r.prefix, masked))) {
+      throw new WasagiError('ERR_ROUTE_EXISTS', `a route to ${prefix} on ${iface.name} exists already`);
+    }
+    this.staticRoutes.push({ ifindex, prefix: masked, prefixLength: p.prefixLen, via });
+    this.writeRoutes();
+  }
+
   /** Removes an address from an interface. */
   removeAddress(ifname: string | number, text: string): void {
     this.assertOpen();
@@ -507,7 +546,11 @@ export class Stack extends EventEmitter {
         u8.set(i.defaultRouter, b + L.IFACE_ROUTER);
         f |= L.IFF_ROUTER;
       }
-      const slow = np >= L.MAX_PREFIXES || [...this.redirects.values()].some((r) => r.ifindex === i.ifindex) || [...this.routers.routes.values()].some((r) => r.ifindex === i.ifindex);
+      const slow =
+        np >= L.MAX_PREFIXES ||
+        this.staticRoutes.some((r) => r.ifindex === i.ifindex) ||
+        [...this.redirects.values()].some((r) => r.ifindex === i.ifindex) ||
+        [...this.routers.routes.values()].some((r) => r.ifindex === i.ifindex);
       if (slow) f |= L.IFF_SLOW_ROUTE;
       u8[b + L.IFACE_FLAGS] = f;
     }
@@ -860,6 +903,11 @@ export class Stack extends EventEmitter {
     const rd = this.redirects.get(`${iface.ifindex}|${ip6Key(dst)}`);
     if (rd) return rd.target;
     if (this.isOnLink(iface, dst) || isMulticast(dst)) return dst;
+    // Static routes: the longest match wins; an interface route means on-link.
+    let stat: { plen: number; via?: Ip6 } | undefined;
+    for (const r of this.staticRoutes) {
+      if (r.ifindex === iface.ifindex && prefixMatch(r.prefix, dst, r.prefixLength) && (!stat || r.prefixLength > stat.plen)) stat = { plen: r.prefixLength, via: r.via };
+    }
     let best: { plen: number; rank: number; reach: boolean; router: Ip6 } | undefined;
     for (const r of this.routers.routes.values()) {
       if (r.ifindex !== iface.ifindex || !prefixMatch(r.prefix, dst, r.prefixLength)) continue;
@@ -875,6 +923,7 @@ export class Stack extends EventEmitter {
         best = cand;
       }
     }
+    if (stat && (!best || stat.plen >= best.plen) && (stat.plen > 0 || !iface.defaultRouter)) return stat.via ?? dst;
     // A default route (::/0 from RIO or the router list) never beats a more specific one.
     if (best && best.plen > 0) return best.router;
     return iface.defaultRouter ?? best?.router;
