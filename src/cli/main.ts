@@ -26,7 +26,7 @@ const USAGE = `usage: wasagi <command> [options]
         RTT distribution. This is what "npm start" runs.
   up --tap NAME [--tun] [--mac MAC] [--addr ADDR/PLEN]... [--mtu N] [--ctl PATH]
      [--busy-poll US] [--warmup N] [--pcap FILE] [--iid stable|eui64] [--dad N]
-     [--stable-secret HEX] [--verbose]
+     [--stable-secret HEX] [--temp-addresses] [--route PREFIX[=GATEWAY]]... [--verbose]
         Runs the stack on a TAP (or, with --tun, TUN) device until interrupted.
         Needs CAP_NET_ADMIN. The device is created if it does not exist.
         --busy-poll: microseconds to keep reading after a burst (default 100, 0 off).
@@ -35,6 +35,8 @@ const USAGE = `usage: wasagi <command> [options]
         --iid: interface identifiers, RFC 7217 stable-privacy (default) or EUI-64;
         --stable-secret: its secret key (keep it for the same addresses next time);
         --dad: DupAddrDetectTransmits (default 1; 0 skips DAD).
+        --temp-addresses: RFC 8981 temporary addresses beside autoconfigured ones.
+        --route: a static route, e.g. default=fe80::1 or 2001:db8:100::/48=2001:db8::1.
   show addr|neigh|route|stats|dns [--json] [--ctl PATH]
         Asks a running "wasagi up" (like "ip -6 addr", "ip -6 neigh", "ip -6 route",
         nstat; dns: servers and search domains learned from RAs).
@@ -276,6 +278,8 @@ async function up(argv: string[]): Promise<number> {
       warmup: { type: 'string' },
       pcap: { type: 'string' },
       iid: { type: 'string' },
+      route: { type: 'string', multiple: true },
+      'temp-addresses': { type: 'boolean' },
       dad: { type: 'string' },
       'stable-secret': { type: 'string' },
       verbose: { type: 'boolean', short: 'v' },
@@ -301,7 +305,13 @@ async function up(argv: string[]): Promise<number> {
     pcap: values.pcap,
     iid,
     dadTransmits: intOpt('dad', values.dad, 1, 0, 10),
+    tempAddresses: values['temp-addresses'] ?? false,
   });
+  for (const r of values.route ?? []) {
+    // PREFIX[=GATEWAY]: through a gateway, or on-link on this interface.
+    const [prefix, via] = r.split('=');
+    stack.addRoute(prefix, via ? { via: via.includes('%') || !via.startsWith('fe80') ? via : `${via}%${iface.name}`, dev: iface.name } : { dev: iface.name });
+  }
   // Announce once Duplicate Address Detection has finished (RFC 4862 §5.4).
   await stack.addressesSettled(15_000);
   const ctl = values.ctl ?? defaultCtlPath();
