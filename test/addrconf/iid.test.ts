@@ -194,6 +194,10 @@ test('RFC 7217 §6: attempts are limited to 1 + IDGEN_RETRIES (3, §7), then ERR
   const all = new Map([0, 1, 2, 3, 4, 5].map((c) => [c, '0000000000000000'] as [number, string]));
   assert.throws(() => stableIid(base({ prf: forcingPrf(all, calls) })), code('ERR_IDGEN_FAILED'));
   assert.deepEqual(calls, [0, 1, 2, 3]);
+  const top: number[] = [];
+  const allTop = new Map([[0xffff_ffff, '0000000000000000'], [0, '0000000000000000']]);
+  assert.throws(() => stableIid(base({ dadCounter: 0xffff_ffff, prf: forcingPrf(allTop, top) })), code('ERR_IDGEN_FAILED'));
+  assert.deepEqual(top, [0xffff_ffff], 'the 32-bit counter does not wrap around to 0');
 });
 
 test('RFC 7217 §5: a secret shorter than 128 bits is rejected with ERR_INVALID_ARG', () => {
@@ -210,7 +214,11 @@ test('stableIid validates its other arguments with ERR_INVALID_ARG', () => {
   assert.throws(() => stableIid(base({ prefix: new Uint8Array(8) })), code('ERR_INVALID_ARG'));
   assert.throws(() => stableIid(base({ netIface: '' })), code('ERR_INVALID_ARG'));
   assert.throws(() => stableIid(base({ netIface: 42 as unknown as string })), code('ERR_INVALID_ARG'));
-  assert.throws(() => stableIid(base({ prf: () => new Uint8Array(7) })), code('ERR_INVALID_ARG'));
+  assert.throws(
+    () => stableIid(base({ prf: () => new Uint8Array(7) })),
+    (e: unknown) => code('ERR_INVALID_ARG')(e) && /"prf"/.test((e as Error).message),
+    'F() must give at least 64 bits',
+  );
   assert.throws(() => stableIid(base({ exclude: [new Uint8Array(16)] })), code('ERR_INVALID_ARG'));
 });
 
@@ -301,7 +309,13 @@ test('temporaryIid turns a float source into bytes, one float per byte, high fir
 });
 
 test('temporaryIid rejects a broken source with ERR_INVALID_ARG instead of spinning', () => {
-  assert.throws(() => temporaryIid(() => new Uint8Array(8)), code('ERR_INVALID_ARG'), 'always the reserved 0 IID');
+  let draws = 0;
+  const zeros = (n: number): Uint8Array => {
+    draws++;
+    return new Uint8Array(n);
+  };
+  assert.throws(() => temporaryIid(zeros), code('ERR_INVALID_ARG'), 'always the reserved 0 IID');
+  assert.equal(draws, 64, 'gives up after 64 draws in a row');
   assert.throws(() => temporaryIid(() => 1), code('ERR_INVALID_ARG'), 'float out of [0, 1)');
   assert.throws(() => temporaryIid(() => Number.NaN), code('ERR_INVALID_ARG'));
   assert.throws(() => temporaryIid(() => new Uint8Array(4)), code('ERR_INVALID_ARG'), 'short byte source');
@@ -371,6 +385,14 @@ test('RFC 8981 §3.4.2: on a later RA the bounds still count from CREATION_TIME'
     desyncFactor: HOUR, tempValid: 2 * DAY, tempPreferred: DAY,
   });
   assert.deepEqual(old, { validUntil: NOW + 22 * HOUR, preferredUntil: NOW });
+  // 3 days after creation: both bounds passed → invalid now, never a time in the past.
+  const expired = temporaryLifetimes({
+    now: NOW, createdAt: NOW - 3 * DAY, prefixValidUntil: NOW + 30 * DAY, prefixPreferredUntil: NOW + 7 * DAY,
+    desyncFactor: HOUR, tempValid: 2 * DAY, tempPreferred: DAY,
+  });
+  assert.deepEqual(expired, { validUntil: NOW, preferredUntil: NOW });
+  const gone = temporaryLifetimes({ now: NOW, prefixValidUntil: NOW - HOUR, prefixPreferredUntil: NOW - 2 * HOUR, desyncFactor: 0 });
+  assert.deepEqual(gone, { validUntil: NOW, preferredUntil: NOW }, 'a prefix already expired');
 });
 
 test('temporaryLifetimes never makes an address preferred past its validity', () => {
@@ -382,6 +404,11 @@ test('temporaryLifetimes never makes an address preferred past its validity', ()
   assert.throws(
     () => temporaryLifetimes({ now: NOW, prefixValidUntil: Infinity, prefixPreferredUntil: Infinity, desyncFactor: -1 }),
     code('ERR_INVALID_ARG'),
+  );
+  assert.throws(
+    () => temporaryLifetimes({ now: NOW, prefixValidUntil: Infinity, prefixPreferredUntil: Infinity, desyncFactor: DAY }),
+    code('ERR_INVALID_ARG'),
+    'DESYNC_FACTOR must stay below TEMP_PREFERRED_LIFETIME',
   );
   assert.throws(
     () => temporaryLifetimes({ now: NOW, prefixValidUntil: Number.NaN, prefixPreferredUntil: Infinity, desyncFactor: 0 }),
