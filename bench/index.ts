@@ -17,6 +17,7 @@ export async function main(argv: string[]): Promise<number> {
     ['rx', async () => printTable('rxBurst: classification and in-place echo', await (await import('./rx.js')).run({ quick }))],
     ['neigh', async () => printTable('Neighbor table lookups, memory per entry, per-entry deadlines', await (await import('./neigh.js')).run({ quick }))],
     ['timers', async () => printTable('ND timer lateness on the real driver (one timer per stack)', await (await import('./timers.js')).run({ quick }))],
+    ['lifetimes', async () => printTable('Address lifetime lateness on the real driver (one coalesced deadline)', await (await import('./lifetimes.js')).run({ quick }))],
     [
       'flood-ping',
       async () => {
