@@ -11,7 +11,7 @@ import type { PingReply, PingSummary } from '../stack/ping.js';
 import { formatAddrText, formatNeighText, formatRouteText, formatStatsText, showNeigh, showRoute, type LinkAddrs, type NeighJson, type RouteJson } from '../stack/show.js';
 import type { MemoryLink } from '../device/memory.js';
 import { emitRouterAdvert } from '../wire/ra.js';
-import { emitIp6Header } from '../wire/ipv6.js';
+import { emitIp6Header, upperLayerChecksum } from '../wire/ipv6.js';
 import { parseIp6 } from '../wire/address.js';
 import { ctlRequest, defaultCtlPath, serveCtl } from './ctl.js';
 import { histogram, percentile } from './draw.js';
@@ -217,17 +217,10 @@ function sendDemoRa(link: MemoryLink): void {
   const frame = new Uint8Array(14 + 40 + ra.length);
   frame.set([0x33, 0x33, 0, 0, 0, 1, ...mac, 0x86, 0xdd]);
   emitIp6Header(frame, 14, { payloadLength: ra.length, nextHeader: 58, hopLimit: 255, src: parseIp6('fe80::1'), dst: parseIp6('ff02::1') });
+  const c = upperLayerChecksum(parseIp6('fe80::1'), parseIp6('ff02::1'), 58, ra);
+  ra[2] = c >> 8;
+  ra[3] = c & 0xff;
   frame.set(ra, 54);
-  // ICMPv6 checksum over the pseudo-header (RFC 8200 §8.1).
-  let sum = 0;
-  const word = (b: Uint8Array, o: number): number => (b[o] << 8) | (b[o + 1] ?? 0);
-  for (let o = 22; o < 54; o += 2) sum += word(frame, o);
-  sum += ra.length + 58;
-  for (let o = 54; o < frame.length; o += 2) sum += word(frame, o);
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  const c = ~sum & 0xffff;
-  frame[56] = c >> 8;
-  frame[57] = c & 0xff;
   link.inject(router, frame);
   router.close();
 }

@@ -1,7 +1,7 @@
 // Views of the stack in iproute2's JSON shapes (`ip -j -6 addr`, `ip -j -6 neigh`),
 // so tools written for the kernel read wasagi too, and their text forms.
 
-import { formatIp6, formatMac, isLinkLocal } from '../wire/address.js';
+import { formatIp6, formatMac, isLinkLocal, maskPrefix } from '../wire/address.js';
 import type { Stack } from './stack.js';
 
 /** iproute2 prints "forever" lifetimes as 4294967295 in JSON. */
@@ -166,12 +166,7 @@ function opt<K extends string>(k: K, v: number | undefined): Partial<Record<K, n
 }
 
 function maskText(a: Uint8Array, plen: number): string {
-  const p = a.slice();
-  for (let i = 0; i < 16; i++) {
-    const keep = Math.max(0, Math.min(8, plen - i * 8));
-    p[i] &= (0xff << (8 - keep)) & 0xff;
-  }
-  return `${formatIp6(p)}/${plen}`;
+  return `${formatIp6(maskPrefix(a, plen))}/${plen}`;
 }
 
 export function formatRouteText(routes: RouteJson[]): string {

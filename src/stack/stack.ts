@@ -16,7 +16,7 @@ import { NEVER, type Instant } from '../time/instant.js';
 import { WasagiError, invalidArg } from '../errors.js';
 import {
   ALL_NODES, ALL_ROUTERS, UNSPECIFIED, formatIp6, formatMac, ip6Equal, ip6Key, isLinkLocal, isMulticast, isUnspecified,
-  parseIp6, parseIp6Zoned, parseMac, parsePrefix, prefixMatch, randomMac, solicitedNode, type Ip6,
+  maskPrefix, parseIp6, parseIp6Zoned, parseMac, parsePrefix, prefixMatch, randomMac, solicitedNode, type Ip6,
 } from '../wire/address.js';
 import { emitIp6Header, ip6Fields, IP6_HEADER_LEN, NH_ICMPV6 } from '../wire/ipv6.js';
 import {
@@ -430,8 +430,7 @@ export class Stack extends EventEmitter {
       via = z.addr;
     }
     if (!iface) throw new WasagiError('ERR_INVALID_ARG', 'a route needs "via" or "dev"');
-    const masked = p.addr.slice();
-    for (let i = 0; i < 16; i++) masked[i] &= (0xff << (8 - Math.max(0, Math.min(8, p.prefixLen - i * 8)))) & 0xff;
+    const masked = maskPrefix(p.addr, p.prefixLen);
     const ifindex = iface.ifindex;
     if (this.staticRoutes.some((r) => r.ifindex === ifindex && r.prefixLength === p.prefixLen && ip6Equal(r.prefix, masked))) {
       throw new WasagiError('ERR_ROUTE_EXISTS', `a route to ${prefix} on ${iface.name} exists already`);

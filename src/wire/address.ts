@@ -140,6 +140,16 @@ export function ip6Equal(a: Ip6, b: Ip6): boolean {
   return true;
 }
 
+/** A copy of `a` with the bits past `plen` zeroed (the prefix itself). */
+export function maskPrefix(a: Ip6, plen: number): Ip6 {
+  const p = a.slice();
+  for (let i = 0; i < 16; i++) {
+    const keep = Math.max(0, Math.min(8, plen - i * 8));
+    p[i] &= (0xff << (8 - keep)) & 0xff;
+  }
+  return p;
+}
+
 export function prefixMatch(a: Ip6, b: Ip6, plen: number): boolean {
   let i = 0;
   for (; plen >= 8; plen -= 8, i++) if (a[i] !== b[i]) return false;

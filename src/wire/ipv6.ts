@@ -35,3 +35,21 @@ export function ip6Fields(b: Uint8Array, o: number): { src: Ip6; dst: Ip6; hopLi
     payloadLength: (b[o + 4] << 8) | b[o + 5],
   };
 }
+
+/**
+ * The upper-layer checksum over the IPv6 pseudo-header (RFC 8200 §8.1, RFC 1071)
+ * for packets built outside the hot path (simulated hosts, tools); the stack's
+ * own packets get theirs from txBuild.
+ */
+export function upperLayerChecksum(src: Ip6, dst: Ip6, nextHeader: number, upper: Uint8Array): number {
+  let sum = 0;
+  const add = (b: Uint8Array): void => {
+    for (let o = 0; o < b.length; o += 2) sum += (b[o] << 8) | (o + 1 < b.length ? b[o + 1] : 0);
+  };
+  add(src);
+  add(dst);
+  sum += Math.floor(upper.length / 65536) + (upper.length & 0xffff) + nextHeader;
+  add(upper);
+  while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 65536);
+  return ~sum & 0xffff;
+}

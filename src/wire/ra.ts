@@ -10,7 +10,9 @@
 // Redirect: | 137 | 0 | checksum | reserved (32) | Target (128) | Destination (128) | options …
 
 import { parseNdOptions, linkLayerAddress, emitLinkLayerOption, OPT_SLLA, OPT_TLLA, type NdOption } from './ndopt.js';
-import type { Ip6 } from './address.js';
+import { maskPrefix, type Ip6 } from './address.js';
+
+export { maskPrefix };
 
 export const ND_RS = 133;
 export const ND_RA = 134;
@@ -221,15 +223,6 @@ function encodeDomainList(domains: string[]): Uint8Array {
   return Uint8Array.from(parts);
 }
 
-/** Zeroes the bits past `plen`. */
-export function maskPrefix(a: Ip6, plen: number): Ip6 {
-  const p = a.slice();
-  for (let i = 0; i < 16; i++) {
-    const keep = Math.max(0, Math.min(8, plen - i * 8));
-    p[i] &= (0xff << (8 - keep)) & 0xff;
-  }
-  return p;
-}
 
 // --- emit (tests, simulations, tools) ------------------------------------------
 
