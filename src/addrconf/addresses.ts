@@ -42,11 +42,13 @@ export interface ManagedAddress {
   readonly hardwareIid: boolean;
   /** RFC 7217: the prefix and DAD counter this address was generated from. */
   readonly stable?: { prefix: Ip6; dadCounter: number };
-  /** DAD: probes still to send, and the nonce of ours (RFC 7527). */
+  /** DAD: probes still to send, and the nonces of the probes sent (RFC 7527). */
   dadProbesLeft: number;
-  dadNonce?: Uint8Array;
+  dadNonces: Uint8Array[];
   /** First DAD probe not sent yet (the solicited-node group joins with it). */
   dadStarted: boolean;
+  /** This address's join of its solicited-node group is in force (joins are counted per address). */
+  joined: boolean;
   heapIndex: number;
 }
 
@@ -155,7 +157,9 @@ export class AddressConfig {
       hardwareIid: spec.hardwareIid ?? false,
       stable: spec.stable,
       dadProbesLeft: dad ? p.transmits : 0,
+      dadNonces: [],
       dadStarted: false,
+      joined: false,
       heapIndex: -1,
     };
     this.addrs.push(a);
@@ -165,7 +169,7 @@ export class AddressConfig {
       if (delay === 0) this.probe(a, now, acts);
       else this.dad.arm(a, now + delay);
     } else {
-      acts.push({ type: 'JoinGroup', ifindex: a.ifindex, group: solicitedNode(a.addr) });
+      this.join(a, acts);
     }
     this.rearmLifetimes(now);
     return { address: a, actions: acts };
@@ -187,8 +191,8 @@ export class AddressConfig {
   onDadSolicit(ifindex: number, target: Ip6, nonce: Uint8Array | undefined, now: Instant): { duplicate: boolean; actions: AddrAction[] } {
     const a = this.find(ifindex, target);
     if (!a || (a.state !== 'tentative' && a.state !== 'optimistic')) return { duplicate: false, actions: [] };
-    if (nonce && a.dadNonce && nonce.length === a.dadNonce.length && nonce.every((b, i) => b === a.dadNonce![i])) {
-      return { duplicate: false, actions: [] }; // RFC 7527 §4.2: our own probe, looped back
+    if (nonce && a.dadNonces.some((n) => n.length === nonce.length && n.every((b, i) => b === nonce[i]))) {
+      return { duplicate: false, actions: [] }; // RFC 7527 §4.2: one of our own probes, looped back
     }
     return { duplicate: true, actions: this.duplicate(a, now) };
   }
@@ -303,8 +307,9 @@ export class AddressConfig {
       else {
         // §5.4: no duplicate within RetransTimer of the last probe: the address is ours.
         a.state = a.preferredUntil > now ? 'preferred' : 'deprecated';
-        a.dadNonce = undefined;
+        a.dadNonces = [];
         acts.push({ type: 'AddressChanged', address: a, change: a.state === 'preferred' ? 'preferred' : 'deprecated' });
+        this.rearmLifetimes(now); // its preferred lifetime now counts
       }
     }
     if (now >= this.lifetimeAt) this.runLifetimes(now, acts);
@@ -315,11 +320,12 @@ export class AddressConfig {
     if (!a.dadStarted) {
       a.dadStarted = true;
       // §5.4.2: join the solicited-node group before the first probe.
-      acts.push({ type: 'JoinGroup', ifindex: a.ifindex, group: solicitedNode(a.addr) });
+      this.join(a, acts);
     }
-    a.dadNonce = Uint8Array.from({ length: 6 }, () => Math.floor(this.random() * 256));
+    const nonce = Uint8Array.from({ length: 6 }, () => Math.floor(this.random() * 256));
+    a.dadNonces.push(nonce);
     a.dadProbesLeft--;
-    acts.push({ type: 'SendDadProbe', ifindex: a.ifindex, target: a.addr, nonce: a.dadNonce });
+    acts.push({ type: 'SendDadProbe', ifindex: a.ifindex, target: a.addr, nonce });
     this.dad.arm(a, now + this.params(a.ifindex).retransTimer);
   }
 
@@ -329,8 +335,8 @@ export class AddressConfig {
     this.dad.cancel(a);
     this.regen.cancel(a);
     a.state = 'dadfailed';
-    a.dadNonce = undefined;
-    acts.push({ type: 'LeaveGroup', ifindex: a.ifindex, group: solicitedNode(a.addr) });
+    a.dadNonces = [];
+    this.leave(a, acts);
     acts.push({ type: 'AddressChanged', address: a, change: 'dadfailed' });
     // §5.4.5: an identifier from the hardware is duplicated on the link: stop IPv6 there.
     if (a.hardwareIid && a.origin === 'link-local') acts.push({ type: 'DisableInterface', ifindex: a.ifindex, address: a });
@@ -375,7 +381,8 @@ export class AddressConfig {
     for (const a of this.addrs) {
       if (a.state === 'dadfailed') continue;
       if (a.validUntil < earliest) earliest = a.validUntil;
-      if (a.state !== 'deprecated' && a.preferredUntil < earliest) earliest = a.preferredUntil;
+      // A tentative address is deprecated when its DAD ends, if its time has come by then.
+      if (a.state !== 'deprecated' && a.state !== 'tentative' && a.preferredUntil < earliest) earliest = a.preferredUntil;
     }
     this.lifetimeAt = earliest === NEVER ? NEVER : Math.max(earliest, this.lifetimeRanAt + LIFETIME_COALESCE);
   }
@@ -386,9 +393,21 @@ export class AddressConfig {
     this.addrs.splice(i, 1);
     this.dad.cancel(a);
     this.regen.cancel(a);
-    const group = solicitedNode(a.addr);
-    const shared = this.addrs.some((b) => b.ifindex === a.ifindex && b.state !== 'dadfailed' && ip6Equal(solicitedNode(b.addr), group));
-    if (a.state !== 'dadfailed' && !shared) acts.push({ type: 'LeaveGroup', ifindex: a.ifindex, group });
+    // Joins are counted per address by the MLD listener: the group is left
+    // when the last address that joined it leaves (RFC 3810 §6.1).
+    this.leave(a, acts);
     acts.push({ type: 'AddressChanged', address: a, change: 'removed' });
+  }
+
+  private join(a: ManagedAddress, acts: AddrAction[]): void {
+    if (a.joined) return;
+    a.joined = true;
+    acts.push({ type: 'JoinGroup', ifindex: a.ifindex, group: solicitedNode(a.addr) });
+  }
+
+  private leave(a: ManagedAddress, acts: AddrAction[]): void {
+    if (!a.joined) return;
+    a.joined = false;
+    acts.push({ type: 'LeaveGroup', ifindex: a.ifindex, group: solicitedNode(a.addr) });
   }
 }

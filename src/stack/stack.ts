@@ -13,6 +13,7 @@ import * as L from '../wasm/layout.generated.js';
 import { Engine } from '../wasm/instance.js';
 import { SystemClock, type Clock } from '../time/clock.js';
 import { NEVER, type Instant } from '../time/instant.js';
+import { DeadlineHeap } from '../time/deadlines.js';
 import { WasagiError, invalidArg } from '../errors.js';
 import {
   ALL_NODES, ALL_ROUTERS, UNSPECIFIED, formatIp6, formatMac, ip6Equal, ip6Key, isLinkLocal, isMulticast, isUnspecified,
@@ -53,6 +54,7 @@ const ICMP6_ECHO_REQUEST = 128;
 const ICMP6_ECHO_REPLY = 129;
 const ND_HOP_LIMIT = 255; // RFC 4861 §6.1, §7.1
 const OPT_NONCE = 14; // RFC 3971 §5.3.2, used by RFC 7527 for DAD loopback detection
+const MAX_ANYCAST_DELAY_TIME = 1_000; // ms, RFC 4861 §10
 
 export interface StackOptions {
   /** Time source; a ManualClock gives virtual time (no timers armed). Default: SystemClock. */
@@ -235,7 +237,8 @@ export class Stack extends EventEmitter {
         this.handleAddr(this.addrconf.add({ ifindex, addr: f.addr, prefixLen: 64, origin: 'link-local', hardwareIid: f.hardwareIid, stable: f.stable }, now, true).actions, now);
       }
       for (const a of addrs) {
-        this.handleAddr(this.addrconf.add({ ifindex, addr: a.addr, prefixLen: a.prefixLen, origin: 'static' }, now, !device.ethernet).actions, now);
+        // §5.4.2: everything sent at interface start waits the random delay.
+        this.handleAddr(this.addrconf.add({ ifindex, addr: a.addr, prefixLen: a.prefixLen, origin: 'static' }, now, true).actions, now);
       }
       if (iface.acceptRa) this.routers.start(ifindex, now);
     } finally {
@@ -314,8 +317,9 @@ export class Stack extends EventEmitter {
           const f = this.formAddress(iface, a.prefix, a.prefixLen, a.dadCounter);
           if (f && !this.addrconf.find(iface.ifindex, f.addr)) {
             const origin = isLinkLocal(a.prefix) ? 'link-local' : 'slaac';
+            // RFC 7217 §6: the next attempt waits a random delay up to IDGEN_DELAY (1 s).
             this.handleAddr(
-              this.addrconf.add({ ifindex: iface.ifindex, addr: f.addr, prefixLen: a.prefixLen, origin, validLifetime: a.validLifetime, preferredLifetime: a.preferredLifetime, stable: f.stable }, now).actions,
+              this.addrconf.add({ ifindex: iface.ifindex, addr: f.addr, prefixLen: a.prefixLen, origin, validLifetime: a.validLifetime, preferredLifetime: a.preferredLifetime, stable: f.stable }, now, true).actions,
               now,
             );
           }
@@ -630,6 +634,14 @@ export class Stack extends EventEmitter {
     }
   }
 
+  /** Work deferred to a later time (delayed anycast answers), earliest first. */
+  private readonly deferred = new DeadlineHeap<{ run: () => void }>();
+
+  /** Runs `fn` at `at` (through the stack's one timer). */
+  private later(at: Instant, fn: () => void): void {
+    this.deferred.arm({ run: fn }, at);
+  }
+
   /** Counts a failed validation; true when the message passed. */
   private valid(reason: L.DropReason): boolean {
     if (reason === L.DropReason.NONE) return true;
@@ -670,9 +682,14 @@ export class Stack extends EventEmitter {
     const dst = fromUnspecified ? ALL_NODES : h.src;
     // O = 0 for anycast (RFC 4861 §7.2.4) and optimistic addresses (RFC 4429 §3.3).
     const na = { router: false, solicited: !fromUnspecified, override: !mine.anycast && mine.state !== 'optimistic', target: ns.target, targetLinkAddr: iface.mac };
-    this.sendIp6(iface, ns.target, dst, ND_HOP_LIMIT, NH_ICMPV6, neighborAdvertLength(na), (b, o) => emitNeighborAdvert(b, o, na), {
-      mac: !fromUnspecified ? ns.sourceLinkAddr : undefined,
-    });
+    const mac = !fromUnspecified ? ns.sourceLinkAddr : undefined;
+    const send = (): void => {
+      this.sendIp6(iface, na.target, dst, ND_HOP_LIMIT, NH_ICMPV6, neighborAdvertLength(na), (b, o) => emitNeighborAdvert(b, o, na), { mac });
+    };
+    // §7.2.7: answers for an anycast address wait a random time in
+    // [0, MAX_ANYCAST_DELAY_TIME], so the nearest of several answers first.
+    if (mine.anycast) this.later(now + this.random() * MAX_ANYCAST_DELAY_TIME, send);
+    else send();
   }
 
   /** NA (RFC 4861 §7.2.5). */
@@ -1271,7 +1288,7 @@ export class Stack extends EventEmitter {
 
   /** The earliest deadline of any machine in the stack. */
   nextDeadline(): Instant {
-    let t = Math.min(this.neighbors.nextDeadline(), this.routers.nextDeadline(), this.addrconf.nextDeadline(), this.mld.nextDeadline());
+    let t = Math.min(this.neighbors.nextDeadline(), this.routers.nextDeadline(), this.addrconf.nextDeadline(), this.mld.nextDeadline(), this.deferred.next());
     for (const p of this.pingers.values()) t = Math.min(t, p.nextDeadline());
     return t;
   }
@@ -1286,6 +1303,7 @@ export class Stack extends EventEmitter {
       this.handleRd(this.routers.onDeadline(now), now);
       this.handleAddr(this.addrconf.onDeadline(now), now);
       this.handleMld(this.mld.onDeadline(now));
+      for (let d = this.deferred.popDue(now); d; d = this.deferred.popDue(now)) d.run();
       for (const p of [...this.pingers.values()]) if (p.nextDeadline() <= now) p.onDeadline(now);
     } finally {
       this.leave();
