@@ -363,7 +363,9 @@ export class AddressConfig {
     for (const a of [...this.addrs]) {
       if (a.validUntil <= now) {
         this.drop(a, acts);
-      } else if (a.preferredUntil <= now && (a.state === 'preferred' || a.state === 'optimistic')) {
+      } else if (a.preferredUntil <= now && a.state === 'preferred') {
+        // (An optimistic address keeps its state until DAD ends, which then
+        // deprecates it if its time has come: DAD must not stop half-way.)
         a.state = 'deprecated';
         acts.push({ type: 'AddressChanged', address: a, change: 'deprecated' });
       }
@@ -382,7 +384,7 @@ export class AddressConfig {
       if (a.state === 'dadfailed') continue;
       if (a.validUntil < earliest) earliest = a.validUntil;
       // A tentative address is deprecated when its DAD ends, if its time has come by then.
-      if (a.state !== 'deprecated' && a.state !== 'tentative' && a.preferredUntil < earliest) earliest = a.preferredUntil;
+      if (a.state === 'preferred' && a.preferredUntil < earliest) earliest = a.preferredUntil;
     }
     this.lifetimeAt = earliest === NEVER ? NEVER : Math.max(earliest, this.lifetimeRanAt + LIFETIME_COALESCE);
   }
