@@ -71,7 +71,7 @@ export const PREFIX_IFINDEX: u32 = 17; // u8
 // --- counters -----------------------------------------------------------------
 export const NUM_COUNTERS: u32 = 64;
 export const COUNTERS_BASE: u32 = PREFIX_BASE + MAX_PREFIXES * PREFIX_STRIDE; // u64 each
-export const NUM_DROP_REASONS: u32 = 64;
+export const NUM_DROP_REASONS: u32 = 96;
 export const DROPS_BASE: u32 = COUNTERS_BASE + NUM_COUNTERS * 8; // u64 each
 
 // --- receive ------------------------------------------------------------------

@@ -25,7 +25,6 @@ export const enum DropReason {
   IP6_NOT_OURS = 8, // unicast destination that is not one of our addresses
   IP6_GROUP_NOT_JOINED = 9, // multicast destination we do not listen to
   IP6_JUMBO = 10, // Payload Length 0 (jumbogram, RFC 2675) is not supported
-  IP6_EXT_UNSUPPORTED = 11, // extension headers: handled by the IPv6-core issue
   IP6_NO_NEXT_HEADER = 12, // Next Header 59 (RFC 8200 §4.7)
   IP6_PROTO_UNSUPPORTED = 13, // upper-layer protocol we do not implement
   IP6_TENTATIVE = 14, // to a tentative address, not DAD (RFC 4862 §5.4)
@@ -67,6 +66,17 @@ export const enum DropReason {
   IP6_OPTION_UNKNOWN = 50, // unknown option whose action bits say discard (RFC 8200 §4.2)
   MLD_INVALID = 51, // MLD message failing RFC 3810 §7.4 / RFC 2710 §5 (hop limit 1, link-local source, length)
   DAD_DUPLICATE = 52, // a tentative address was found in use (RFC 4862 §5.4.3, §5.4.4)
+  IP6_EXT_CHAIN_TOO_LONG = 53, // more extension headers than we walk (RFC 8504 §5.3)
+  IP6_HOP_BY_HOP_NOT_FIRST = 54, // Hop-by-Hop not right after the IPv6 header (RFC 8200 §4.1)
+  IP6_ROUTING_TYPE = 55, // unrecognized Routing Type with Segments Left ≠ 0 (RFC 8200 §4.4, RFC 5095)
+  IP6_FIRST_FRAGMENT_INCOMPLETE = 56, // first fragment without the whole header chain (RFC 7112 §5)
+  ND_IN_FRAGMENT = 57, // ND message carried in a fragment (RFC 6980 §5)
+  FRAG_INVALID = 58, // fragment that breaks RFC 8200 §4.5 (length, offset)
+  FRAG_OVERLAP = 59, // overlapping fragments: the whole datagram is dropped (RFC 5722)
+  FRAG_BUDGET = 60, // reassembly memory budget exceeded (oldest datagram evicted)
+  FRAG_TIMEOUT = 61, // reassembly not finished within 60 s (RFC 8200 §4.5)
+  ICMP6_RATE_LIMITED = 62, // an ICMPv6 error not sent: rate limit (RFC 4443 §2.4 f)
+  ICMP6_ERROR_SUPPRESSED = 63, // an ICMPv6 error not sent: RFC 4443 §2.4 e (error, multicast, …)
 }
 
 /** Why a packet went to the control plane. */
@@ -78,6 +88,12 @@ export const enum ControlKind {
   MLD = 4, // MLD query/report
   ECHO_REPLY = 5, // echo reply for one of our pings (verdict DELIVER)
   UDP = 6, // UDP datagram (verdict DELIVER)
+  FRAGMENT = 7, // a (non-atomic) fragment: DESC_L4 is its Fragment header
+  PARAM_PROBLEM_HEADER = 8, // dropped; owes Parameter Problem code 0 (pointer in DESC_L4)
+  PARAM_PROBLEM_NEXT_HEADER = 9, // dropped; owes Parameter Problem code 1
+  PARAM_PROBLEM_OPTION = 10, // dropped; owes Parameter Problem code 2 (action 10: even to multicast)
+  PARAM_PROBLEM_OPTION_UNICAST = 11, // dropped; owes Parameter Problem code 2 unless to multicast (action 11)
+  PARAM_PROBLEM_CHAIN = 12, // dropped; owes Parameter Problem code 3 (RFC 7112)
 }
 
 /** Link-level state of a neighbor entry as the fast path sees it (RFC 4861 §7.3.2). */

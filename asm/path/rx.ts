@@ -11,12 +11,13 @@ import {
   DESC_L3, DESC_L4, DESC_AUX, WORK_BASE, ADDR_FLAGS, AF_TENTATIVE, AF_ANYCAST,
 } from '../layout';
 import { Verdict, DropReason, ControlKind, Counter } from '../verdict';
-import { count, dropDesc } from '../table/counters';
+import { count, countDrop, dropDesc } from '../table/counters';
+import { be16 } from '../util/bytes';
 import { addrFind, groupJoined } from '../table/addr';
 import { ethCheck, ethType, ethDstIsMulticast, ETHERTYPE_IPV6, ETH_HEADER_LEN } from '../wire/ethernet';
 import {
   ip6Check, ip6Version, ip6PayloadLen, ip6NextHeader, ip6HopLimit, isMulticast, isLoopback,
-  IP6_SRC, IP6_DST, IP6_HEADER_LEN, NH_ICMPV6, NH_UDP, NH_HOP_BY_HOP, NH_ROUTING, NH_FRAGMENT,
+  IP6_SRC, IP6_DST, IP6_HEADER_LEN, IP6_NEXT_HEADER, NH_ICMPV6, NH_UDP, NH_HOP_BY_HOP, NH_ROUTING, NH_FRAGMENT,
   NH_DEST_OPTS, NH_NONE,
 } from '../wire/ipv6';
 import {
@@ -146,21 +147,83 @@ function rxOne(ifindex: u32, iface: usize, flags: u32, slotIndex: u32, slot: usi
   let l4 = ip + IP6_HEADER_LEN;
   let ulen = plen; // bytes from l4 to the end of the packet
   let nh = ip6NextHeader(ip);
+  let nhField: u32 = IP6_NEXT_HEADER; // where the current Next Header value sits, from the IPv6 header
   let extHeaders = false;
-  // RFC 8200 §4.3: a Hop-by-Hop Options header may only follow the IPv6 header.
-  if (nh == NH_HOP_BY_HOP) {
-    const hlen = hopByHopLength(l4, ulen);
+  let fragmented = false;
+  // The extension header chain (RFC 8200 §4): Hop-by-Hop only first,
+  // Destination Options, Routing, Fragment; anything else is the upper layer.
+  for (let n: u32 = 0; ; n++) {
+    if (nh != NH_HOP_BY_HOP && nh != NH_DEST_OPTS && nh != NH_ROUTING && nh != NH_FRAGMENT) break;
+    if (n >= MAX_EXT_HEADERS) { // RFC 8504 §5.3: a host may limit the chain
+      count(Counter.Ip6InHdrErrors);
+      dropDesc(desc, DropReason.IP6_EXT_CHAIN_TOO_LONG);
+      return;
+    }
+    const hoff = <u32>(l4 - ip);
+    if (nh == NH_HOP_BY_HOP && n > 0) {
+      // §4.1: Hop-by-Hop only right after the IPv6 header; elsewhere it is an
+      // unrecognized Next Header (code 1, pointing at the Next Header field).
+      count(Counter.Ip6InUnknownProtos);
+      paramProblem(desc, slotIndex, ControlKind.PARAM_PROBLEM_NEXT_HEADER, nhField, DropReason.IP6_HOP_BY_HOP_NOT_FIRST);
+      return;
+    }
+    if (nh == NH_FRAGMENT) {
+      // §4.5 Fragment header: 8 bytes.
+      if (ulen < 8) {
+        count(Counter.Ip6InTruncatedPkts);
+        dropDesc(desc, DropReason.IP6_EXT_MALFORMED);
+        return;
+      }
+      const offFlags = be16(l4 + 2);
+      if ((offFlags & 0xfff9) == 0) {
+        // RFC 6946: an atomic fragment (offset 0, M = 0) is processed alone,
+        // as if it had no Fragment header.
+        fragmented = true;
+        nhField = hoff;
+        nh = load<u8>(l4);
+        l4 += 8;
+        ulen -= 8;
+        extHeaders = true;
+        continue;
+      }
+      // A real fragment: RFC 7112 — the first one must hold the whole chain.
+      if ((offFlags & 0xfff8) == 0 && !chainComplete(load<u8>(l4), l4 + 8, ulen - 8)) {
+        paramProblem(desc, slotIndex, ControlKind.PARAM_PROBLEM_CHAIN, 0, DropReason.IP6_FIRST_FRAGMENT_INCOMPLETE);
+        return;
+      }
+      store<u16>(desc + DESC_L4, <u16>(l4 - slot)); // the Fragment header
+      toControl(desc, slotIndex, Verdict.CONTROL, ControlKind.FRAGMENT);
+      return;
+    }
+    const hlen = extLength(l4, ulen);
     if (hlen == 0) {
       count(Counter.Ip6InHdrErrors);
       dropDesc(desc, DropReason.IP6_EXT_MALFORMED);
       return;
     }
-    const why = hopByHopOptions(l4, hlen);
-    if (why != DropReason.NONE) {
-      count(Counter.Ip6InHdrErrors);
-      dropDesc(desc, why);
-      return;
+    if (nh == NH_ROUTING) {
+      // §4.4: Segments Left 0 → ignore the header; otherwise an unrecognized
+      // Routing Type (type 0 always: RFC 5095; type 2 until Mobile IPv6) →
+      // Parameter Problem code 0 pointing at the Routing Type.
+      if (load<u8>(l4, 3) != 0) {
+        count(Counter.Ip6InHdrErrors);
+        paramProblem(desc, slotIndex, ControlKind.PARAM_PROBLEM_HEADER, hoff + 2, DropReason.IP6_ROUTING_TYPE);
+        return;
+      }
+    } else {
+      const o = extOptions(l4, hlen);
+      if (o != 0) {
+        count(Counter.Ip6InHdrErrors);
+        const action = o >> 30;
+        const at = o & 0xffff;
+        if (action == 1) dropDesc(desc, DropReason.IP6_OPTION_UNKNOWN); // 01: discard silently
+        else if (action == 2) paramProblem(desc, slotIndex, ControlKind.PARAM_PROBLEM_OPTION, hoff + at, DropReason.IP6_OPTION_UNKNOWN);
+        else if (action == 3) paramProblem(desc, slotIndex, ControlKind.PARAM_PROBLEM_OPTION_UNICAST, hoff + at, DropReason.IP6_OPTION_UNKNOWN);
+        else dropDesc(desc, DropReason.IP6_EXT_MALFORMED);
+        return;
+      }
     }
+    nhField = hoff;
     nh = load<u8>(l4);
     l4 += hlen;
     ulen -= hlen;
@@ -216,6 +279,10 @@ function rxOne(ifindex: u32, iface: usize, flags: u32, slotIndex: u32, slot: usi
       return;
     }
     if (type >= ND_ROUTER_SOLICIT && type <= ND_REDIRECT) {
+      if (fragmented) { // RFC 6980 §5: ND messages in fragments are discarded
+        dropDesc(desc, DropReason.ND_IN_FRAGMENT);
+        return;
+      }
       if (type == ND_ROUTER_SOLICIT) count(Counter.Icmp6InRouterSolicits);
       else if (type == ND_ROUTER_ADVERT) count(Counter.Icmp6InRouterAdvertisements);
       else if (type == ND_NEIGHBOR_SOLICIT) count(Counter.Icmp6InNeighborSolicits);
@@ -283,34 +350,67 @@ function rxOne(ifindex: u32, iface: usize, flags: u32, slotIndex: u32, slot: usi
     dropDesc(desc, DropReason.IP6_NO_NEXT_HEADER);
     return;
   }
-  if (nh == NH_HOP_BY_HOP || nh == NH_ROUTING || nh == NH_FRAGMENT || nh == NH_DEST_OPTS) {
-    // Hop-by-Hop anywhere but first is an error (RFC 8200 §4.1); the other
-    // extension headers arrive with the IPv6-core issue.
-    count(Counter.Ip6InDiscards);
-    dropDesc(desc, DropReason.IP6_EXT_UNSUPPORTED);
-    return;
-  }
+  // §4: an unrecognized Next Header → Parameter Problem code 1, pointing at it.
   count(Counter.Ip6InUnknownProtos);
-  dropDesc(desc, DropReason.IP6_PROTO_UNSUPPORTED);
+  paramProblem(desc, slotIndex, ControlKind.PARAM_PROBLEM_NEXT_HEADER, nhField, DropReason.IP6_PROTO_UNSUPPORTED);
 }
 
+/** Most extension headers walked in one packet. */
+const MAX_EXT_HEADERS: u32 = 8;
+
 /**
- * Length of the Hop-by-Hop Options header at `p` (RFC 8200 §4.3: Hdr Ext Len
- * in 8-octet units, not counting the first 8), or 0 when it does not fit.
+ * The packet is dropped (and counted) but the control plane owes the sender a
+ * Parameter Problem (RFC 4443 §3.4) with `pointer` (from the IPv6 header);
+ * DESC_L4 carries the pointer. Whether it is sent is the control plane's
+ * call (RFC 4443 §2.4 e, rate limits).
  */
-function hopByHopLength(p: usize, avail: u32): u32 {
+function paramProblem(desc: usize, slotIndex: u32, kind: ControlKind, pointer: u32, reason: DropReason): void {
+  countDrop(reason);
+  store<u16>(desc + DESC_L4, <u16>pointer);
+  toControl(desc, slotIndex, Verdict.CONTROL, kind);
+}
+
+/** Length of a Hop-by-Hop, Destination Options or Routing header (8-octet units + 8), or 0 when it does not fit. */
+function extLength(p: usize, avail: u32): u32 {
   if (avail < 8) return 0;
   const len = (<u32>load<u8>(p, 1) + 1) << 3;
   return len <= avail ? len : 0;
 }
 
 /**
- * Walks the options (RFC 8200 §4.2): Pad1, PadN and Router Alert (RFC 2711)
- * are understood; an unknown option is skipped when its action bits are 00,
- * otherwise the packet is discarded (01), or discarded with an ICMPv6
- * Parameter Problem (10, 11) — the error itself arrives with the IPv6-core issue.
+ * RFC 7112: the first fragment holds the whole header chain — any further
+ * extension headers and the start of the upper-layer header.
  */
-function hopByHopOptions(p: usize, len: u32): DropReason {
+function chainComplete(nh: u32, p: usize, avail: i32): bool {
+  for (let n: u32 = 0; n < MAX_EXT_HEADERS; n++) {
+    if (avail < 0) return false;
+    if (nh == NH_HOP_BY_HOP || nh == NH_DEST_OPTS || nh == NH_ROUTING) {
+      if (avail < 8) return false;
+      const len = (<i32>load<u8>(p, 1) + 1) << 3;
+      if (len > avail) return false;
+      nh = load<u8>(p);
+      p += len;
+      avail -= len;
+      continue;
+    }
+    if (nh == NH_NONE) return true;
+    // The upper-layer header's first 8 bytes (ports, or ICMPv6 type/code/checksum and more).
+    if (nh == NH_ICMPV6 || nh == NH_UDP) return avail >= 8;
+    if (nh == 6) return avail >= 20; // TCP
+    return true; // unknown upper layers: nothing more to demand
+  }
+  return false;
+}
+
+
+/**
+ * Walks the options of a Hop-by-Hop or Destination Options header (RFC 8200
+ * §4.2). Pad1, PadN and Router Alert (RFC 2711) are understood; an unknown
+ * option is skipped when its action bits are 00. Returns 0 when the header is
+ * fine, else (action << 30) | offset of the offending option in the header;
+ * action 0 with a non-zero result means the options overrun the header.
+ */
+function extOptions(p: usize, len: u32): u32 {
   let o: u32 = 2;
   while (o < len) {
     const t = <u32>load<u8>(p + o);
@@ -318,11 +418,11 @@ function hopByHopOptions(p: usize, len: u32): DropReason {
       o++;
       continue;
     }
-    if (o + 2 > len) return DropReason.IP6_EXT_MALFORMED;
+    if (o + 2 > len) return o | 0x10000;
     const olen = <u32>load<u8>(p + o + 1);
-    if (o + 2 + olen > len) return DropReason.IP6_EXT_MALFORMED;
-    if (t != 1 && t != 5 && (t >> 6) != 0) return DropReason.IP6_OPTION_UNKNOWN;
+    if (o + 2 + olen > len) return o | 0x10000;
+    if (t != 1 && t != 5 && (t >> 6) != 0) return ((t >> 6) << 30) | o;
     o += 2 + olen;
   }
-  return DropReason.NONE;
+  return 0;
 }

@@ -162,7 +162,7 @@ function fixChecksum(b: Uint8Array, len: number): void {
 const RX_REASONS = [
   DropReason.L2_TRUNCATED, DropReason.L2_NOT_FOR_US, DropReason.L2_ETHERTYPE, DropReason.IP6_TRUNCATED,
   DropReason.IP6_VERSION, DropReason.IP6_SRC_MULTICAST, DropReason.IP6_SRC_LOOPBACK, DropReason.IP6_NOT_OURS,
-  DropReason.IP6_GROUP_NOT_JOINED, DropReason.IP6_EXT_UNSUPPORTED, DropReason.IP6_NO_NEXT_HEADER,
+  DropReason.IP6_GROUP_NOT_JOINED, DropReason.IP6_EXT_MALFORMED, DropReason.IP6_NO_NEXT_HEADER,
   DropReason.IP6_PROTO_UNSUPPORTED, DropReason.IP6_TENTATIVE, DropReason.IFACE_DOWN, DropReason.ICMP6_TRUNCATED,
   DropReason.ICMP6_CHECKSUM, DropReason.ICMP6_UNKNOWN_INFO, DropReason.ND_HOP_LIMIT, DropReason.ND_CODE,
   DropReason.UDP_TRUNCATED, DropReason.UDP_ZERO_CHECKSUM, DropReason.UDP_CHECKSUM, DropReason.ECHO_UNSPEC_SOURCE,
@@ -212,10 +212,12 @@ for (const build of BUILDS) {
         } else if (s.verdict === Verdict.TX_READY) txSlots.push(i);
         else {
           workSlots.push(i);
+          // Dropped too, but with a Parameter Problem owed to the sender.
+          if (s.verdict === Verdict.CONTROL && s.reason >= ControlKind.PARAM_PROBLEM_HEADER && s.reason <= ControlKind.PARAM_PROBLEM_CHAIN) dropped++;
           if (s.verdict !== Verdict.RESOLVE) assert.ok(ControlKind[s.reason] !== undefined && s.reason !== 0, `slot ${i}: kind ${s.reason}`);
         }
       });
-      assert.equal(drops, dropped, `burst ${bursts}: drop counters moved by the number of DROP verdicts`);
+      assert.equal(drops, dropped, `burst ${bursts}: drop counters moved by the number of DROP verdicts (and Parameter Problems owed)`);
       assert.deepEqual(r.work, workSlots, 'work list: the CONTROL/DELIVER/RESOLVE slots, in order');
       assert.equal(r.iov.length, txSlots.length, 'one write-list entry per TX_READY slot');
       r.iov.forEach((e, k) => {

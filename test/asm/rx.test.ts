@@ -431,12 +431,15 @@ for (const build of BUILDS) {
       expectDrop(setup(build.simd), frame({ nextHeader: 59, upper: new Uint8Array(8), checksum: false }), DropReason.IP6_NO_NEXT_HEADER);
     });
 
-    test('extension headers and unknown protocols are dropped and counted', () => {
+    test('an extension header that does not fit its packet is dropped as malformed (RFC 8200 §4)', () => {
       const hp = setup(build.simd);
-      for (const nh of [0, 43, 44, 60]) {
-        expectDrop(hp, frame({ nextHeader: nh, upper: new Uint8Array(8), checksum: false }), DropReason.IP6_EXT_UNSUPPORTED);
+      for (const nh of [0, 43, 60]) {
+        const hdr = new Uint8Array(8);
+        hdr[0] = 59;
+        hdr[1] = 3; // 32 bytes claimed, 8 present
+        expectDrop(hp, frame({ nextHeader: nh, upper: hdr, checksum: false }), DropReason.IP6_EXT_MALFORMED);
       }
-      expectDrop(hp, frame({ nextHeader: 6, upper: new Uint8Array(20), checksum: false }), DropReason.IP6_PROTO_UNSUPPORTED);
+      expectDrop(hp, frame({ nextHeader: 44, upper: new Uint8Array(4), checksum: false }), DropReason.IP6_EXT_MALFORMED);
     });
 
     // --- UDP (RFC 768, RFC 8200 §8.1) ---------------------------------------------------
