@@ -150,7 +150,14 @@ export class Pinger extends EventEmitter {
     if (!rec || rec.got) return;
     rec.got = 2;
     this.errors++;
-    const message = code === 3 ? 'Destination unreachable: Address unreachable' : code === 0 ? 'Destination unreachable: No route' : `Destination unreachable: code ${code} (${why})`;
+    const message =
+      code === 3 ? 'Destination unreachable: Address unreachable'
+      : code === 0 ? 'Destination unreachable: No route'
+      : code === 4 ? 'Destination unreachable: Port unreachable'
+      : code === 1 ? 'Destination unreachable: Administratively prohibited'
+      : code === 103 ? 'Time exceeded'
+      : code === 104 ? 'Parameter problem'
+      : `Destination unreachable: code ${code} (${why})`;
     // Deferred: the error can arise inside the call that sent the request,
     // before the caller had a chance to listen (STYLE.md 7).
     const err: PingError = { seq: s, from, code, message };

@@ -39,6 +39,12 @@ import { AddressConfig, type AddrAction, type ManagedAddress } from '../addrconf
 import { eui64Iid, generateSecretKey, stableIidWithCounter } from '../addrconf/iid.js';
 import { selectSource, sortDestinations, type SourceCandidate } from '../addrconf/select.js';
 import { MldListener, type MldAction } from '../mld/listener.js';
+import { PmtuCache } from '../route/pmtu.js';
+import { IcmpRateLimiter } from '../icmp/ratelimit.js';
+import { shouldSendError } from '../icmp/policy.js';
+import {
+  emitIcmp6Error, parseIcmp6Error, ICMP6_DST_UNREACH, ICMP6_PACKET_TOO_BIG, ICMP6_PARAM_PROBLEM, ICMP6_TIME_EXCEEDED,
+} from '../wire/icmp6err.js';
 import {
   ALL_MLDV2_ROUTERS, emitMldv1Message, emitMldv2Report, parseMldQuery, parseMldv1Message, MLD_QUERY, MLD_V1_DONE, MLD_V1_REPORT,
 } from '../wire/mld.js';
@@ -108,7 +114,29 @@ export interface InterfaceOptions {
 }
 
 /** Counters that only the control plane sees (the rest live in WASM memory). */
-const TS_COUNTERS = ['Udp6NoPorts', 'Ip6OutNoRoutes', 'NdResolveForTentative', 'EventsLost', 'Icmp6InRedirectsAccepted', 'AddressConflicts'] as const;
+const TS_COUNTERS = [
+  'Udp6NoPorts',
+  'Ip6OutNoRoutes',
+  'NdResolveForTentative',
+  'EventsLost',
+  'Icmp6InRedirectsAccepted',
+  'AddressConflicts',
+  'Icmp6OutParmProblems',
+  'Icmp6OutTimeExcds',
+  'Icmp6OutPortUnreachs',
+  'Icmp6OutRateLimitGlobal',
+  'Icmp6OutRateLimitHost',
+  'Icmp6InPktTooBigs',
+  'Icmp6InTimeExcds',
+  'Icmp6InParmProblems',
+  'Ip6ReasmReqds',
+  'Ip6ReasmOKs',
+  'Ip6ReasmFails',
+  'Ip6ReasmTimeout',
+  'Ip6FragOKs',
+  'Ip6FragCreates',
+  'Ip6FragFails',
+] as const;
 type TsCounter = (typeof TS_COUNTERS)[number];
 
 export class Stack extends EventEmitter {
@@ -127,6 +155,10 @@ export class Stack extends EventEmitter {
   readonly addrconf: AddressConfig;
   /** MLDv2 listener (RFC 3810) for every group the host joins. */
   readonly mld: MldListener;
+  /** Path MTU per destination (RFC 8201). */
+  readonly pmtu = new PmtuCache();
+  /** ICMPv6 error rate limits (RFC 4443 §2.4 f). */
+  readonly icmpLimiter = new IcmpRateLimiter();
   private readonly stableSecret: Uint8Array;
   private readonly ifaces: Array<Interface | undefined> = new Array(L.MAX_IFACES).fill(undefined);
   private readonly pingers = new Map<number, Pinger>();
@@ -598,8 +630,27 @@ export class Stack extends EventEmitter {
       this.resolveAndQueue(ifindex, u8.slice(ip, ip + pktLen), now);
       return;
     }
-    const msg = u8.subarray(l4, ip + pktLen);
     const h = ip6Fields(u8, ip);
+    const linkMulticast = iface.device.ethernet && (u8[base] & 1) === 1;
+    switch (kind) {
+      case L.ControlKind.PARAM_PROBLEM_HEADER:
+      case L.ControlKind.PARAM_PROBLEM_NEXT_HEADER:
+      case L.ControlKind.PARAM_PROBLEM_OPTION:
+      case L.ControlKind.PARAM_PROBLEM_OPTION_UNICAST:
+      case L.ControlKind.PARAM_PROBLEM_CHAIN: {
+        // The hot path dropped it; DESC_L4 holds the pointer (RFC 4443 §3.4).
+        const pointer = dv.getUint16(d + L.DESC_L4, true);
+        const code =
+          kind === L.ControlKind.PARAM_PROBLEM_HEADER ? 0
+          : kind === L.ControlKind.PARAM_PROBLEM_NEXT_HEADER ? 1
+          : kind === L.ControlKind.PARAM_PROBLEM_CHAIN ? 3
+          : 2;
+        const invoking = u8.slice(ip, ip + pktLen);
+        this.sendIcmpError(iface, invoking, linkMulticast, ICMP6_PARAM_PROBLEM, code, pointer, code === 2 ? invoking[pointer] : undefined);
+        return;
+      }
+    }
+    const msg = u8.subarray(l4, ip + pktLen);
     switch (kind) {
       case L.ControlKind.ND:
         if (msg[0] === ND_NS) this.onNeighborSolicit(iface, h, msg, now);
@@ -625,12 +676,89 @@ export class Stack extends EventEmitter {
         return;
       }
       case L.ControlKind.UDP:
-        // Sockets arrive with the dual-stack issue; until then every port is closed.
+        // Sockets arrive with the dual-stack issue; until then every port is
+        // closed: Port Unreachable (RFC 4443 §3.1 code 4), rate limited.
         this.tsCounters.Udp6NoPorts++;
         this.engine.countDrop(L.DropReason.UDP_NO_PORT);
+        this.sendIcmpError(iface, u8.slice(ip, ip + pktLen), linkMulticast, ICMP6_DST_UNREACH, 4, 0);
+        return;
+      case L.ControlKind.ICMP6_ERROR:
+        this.onIcmpError(iface, h, msg, now);
         return;
       default:
         this.engine.countDrop(L.DropReason.ICMP6_UNHANDLED);
+    }
+  }
+
+  /**
+   * Sends an ICMPv6 error about `invoking` (an IPv6 packet we received) to its
+   * source (RFC 4443 §2.4): not when §2.4 (e) forbids it, and only within the
+   * rate limits (§2.4 f); from the address it was sent to when that is one of
+   * our unicast addresses, else by source selection (§2.2); quoting as much
+   * as fits in 1280 bytes (§2.4 c).
+   */
+  private sendIcmpError(iface: Interface, invoking: Uint8Array, linkMulticast: boolean, type: number, code: number, param: number, optionType?: number): void {
+    const src = invoking.subarray(8, 24);
+    const dst = invoking.subarray(24, 40);
+    const nh = invoking[6];
+    const icmpType = nh === NH_ICMPV6 && invoking.length > 40 ? invoking[40] : -1;
+    const verdict = shouldSendError(
+      { src, dst, linkMulticast, isIcmpError: icmpType >= 0 && icmpType < 128, isRedirect: icmpType === ND_REDIRECT },
+      { type, code, optionType },
+      { isOurAnycast: (a) => this.addrconf.findAny(a)?.anycast === true },
+    );
+    if (!verdict.send) {
+      this.engine.countDrop(L.DropReason.ICMP6_ERROR_SUPPRESSED);
+      return;
+    }
+    const now = this.clock.now();
+    const before = { g: this.icmpLimiter.counters.limitedGlobal, h: this.icmpLimiter.counters.limitedHost };
+    if (!this.icmpLimiter.allow(src, type, now)) {
+      this.engine.countDrop(L.DropReason.ICMP6_RATE_LIMITED);
+      this.tsCounters.Icmp6OutRateLimitGlobal += this.icmpLimiter.counters.limitedGlobal - before.g;
+      this.tsCounters.Icmp6OutRateLimitHost += this.icmpLimiter.counters.limitedHost - before.h;
+      return;
+    }
+    const mine = this.addrconf.findAny(dst);
+    const from = mine && !mine.anycast && !isMulticast(dst) ? dst.slice() : this.sourceFor(iface, src);
+    if (!from) return;
+    const body = emitIcmp6Error({ type, code, param, invoking });
+    if (type === ICMP6_PARAM_PROBLEM) this.tsCounters.Icmp6OutParmProblems++;
+    else if (type === ICMP6_TIME_EXCEEDED) this.tsCounters.Icmp6OutTimeExcds++;
+    else if (type === ICMP6_DST_UNREACH && code === 4) this.tsCounters.Icmp6OutPortUnreachs++;
+    this.sendIp6(iface, from, src.slice(), iface.hopLimit, NH_ICMPV6, body.length, (b, o) => b.set(body, o));
+  }
+
+  /**
+   * An ICMPv6 error for us (RFC 4443 §2.4 d): Packet Too Big lowers the path
+   * MTU of the quoted packet's destination (RFC 8201 §4) when the quoted
+   * packet is one of ours; errors about our echo requests go to their pinger.
+   */
+  private onIcmpError(iface: Interface, h: { src: Ip6 }, msg: Uint8Array, now: Instant): void {
+    const e = parseIcmp6Error(msg);
+    if (!e) {
+      this.engine.countDrop(L.DropReason.ICMP6_UNHANDLED);
+      return;
+    }
+    const q = e.invoking;
+    const qsrc = q.subarray(8, 24);
+    const qdst = q.subarray(24, 40);
+    if (!this.addrconf.findAny(qsrc)) {
+      this.engine.countDrop(L.DropReason.ICMP6_UNHANDLED); // not about a packet of ours
+      return;
+    }
+    if (e.type === ICMP6_PACKET_TOO_BIG) {
+      this.tsCounters.Icmp6InPktTooBigs++;
+      this.pmtu.onPacketTooBig(qdst.slice(), e.param, iface.device.mtu, now);
+      return;
+    }
+    if (e.type === ICMP6_TIME_EXCEEDED) this.tsCounters.Icmp6InTimeExcds++;
+    if (e.type === ICMP6_PARAM_PROBLEM) this.tsCounters.Icmp6InParmProblems++;
+    // An error about one of our echo requests: tell its pinger.
+    if (q.length >= 48 && q[6] === NH_ICMPV6 && q[40] === ICMP6_ECHO_REQUEST) {
+      const p = this.pingers.get((q[44] << 8) | q[45]);
+      const why = e.type === ICMP6_TIME_EXCEEDED ? 'time exceeded' : e.type === ICMP6_PARAM_PROBLEM ? 'parameter problem' : 'unreachable';
+      if (p) p.onUnreachable((q[46] << 8) | q[47], e.type === ICMP6_DST_UNREACH ? e.code : 100 + e.type, why, this.formatAddr(h.src, iface));
     }
   }
 
@@ -1288,7 +1416,14 @@ export class Stack extends EventEmitter {
 
   /** The earliest deadline of any machine in the stack. */
   nextDeadline(): Instant {
-    let t = Math.min(this.neighbors.nextDeadline(), this.routers.nextDeadline(), this.addrconf.nextDeadline(), this.mld.nextDeadline(), this.deferred.next());
+    let t = Math.min(
+      this.neighbors.nextDeadline(),
+      this.routers.nextDeadline(),
+      this.addrconf.nextDeadline(),
+      this.mld.nextDeadline(),
+      this.deferred.next(),
+      this.pmtu.nextDeadline(),
+    );
     for (const p of this.pingers.values()) t = Math.min(t, p.nextDeadline());
     return t;
   }
@@ -1304,6 +1439,7 @@ export class Stack extends EventEmitter {
       this.handleAddr(this.addrconf.onDeadline(now), now);
       this.handleMld(this.mld.onDeadline(now));
       for (let d = this.deferred.popDue(now); d; d = this.deferred.popDue(now)) d.run();
+      this.pmtu.onDeadline(now); // RFC 8201 §4: estimates age back up to the link MTU
       for (const p of [...this.pingers.values()]) if (p.nextDeadline() <= now) p.onDeadline(now);
     } finally {
       this.leave();
