@@ -19,7 +19,7 @@ import {
   ALL_NODES, ALL_ROUTERS, UNSPECIFIED, formatIp6, formatMac, ip6Equal, ip6Key, isLinkLocal, isMulticast, isUnspecified,
   maskPrefix, parseIp6, parseIp6Zoned, parseMac, parsePrefix, prefixMatch, randomMac, solicitedNode, type Ip6,
 } from '../wire/address.js';
-import { emitIp6Header, ip6Fields, IP6_HEADER_LEN, NH_ICMPV6 } from '../wire/ipv6.js';
+import { emitIp6Header, ip6Fields, upperLayerChecksum, IP6_HEADER_LEN, NH_ICMPV6, NH_UDP } from '../wire/ipv6.js';
 import {
   emitNeighborAdvert, emitNeighborSolicit, neighborAdvertLength, neighborSolicitLength, parseNeighborAdvert,
   parseNeighborSolicit, ND_NA, ND_NS,
@@ -40,6 +40,8 @@ import { eui64Iid, generateSecretKey, stableIidWithCounter } from '../addrconf/i
 import { selectSource, sortDestinations, type SourceCandidate } from '../addrconf/select.js';
 import { MldListener, type MldAction } from '../mld/listener.js';
 import { PmtuCache } from '../route/pmtu.js';
+import { Reassembler, ReasmDrop } from '../ipv6/reassembly.js';
+import { fragmentPacket, newIdentification } from '../ipv6/fragment.js';
 import { IcmpRateLimiter } from '../icmp/ratelimit.js';
 import { shouldSendError } from '../icmp/policy.js';
 import {
@@ -129,10 +131,6 @@ const TS_COUNTERS = [
   'Icmp6InPktTooBigs',
   'Icmp6InTimeExcds',
   'Icmp6InParmProblems',
-  'Ip6ReasmReqds',
-  'Ip6ReasmOKs',
-  'Ip6ReasmFails',
-  'Ip6ReasmTimeout',
   'Ip6FragOKs',
   'Ip6FragCreates',
   'Ip6FragFails',
@@ -159,6 +157,8 @@ export class Stack extends EventEmitter {
   readonly pmtu = new PmtuCache();
   /** ICMPv6 error rate limits (RFC 4443 §2.4 f). */
   readonly icmpLimiter = new IcmpRateLimiter();
+  /** Fragment reassembly with per-source and total memory budgets (RFC 8200 §4.5, RFC 5722). */
+  readonly reassembler = new Reassembler();
   private readonly stableSecret: Uint8Array;
   private readonly ifaces: Array<Interface | undefined> = new Array(L.MAX_IFACES).fill(undefined);
   private readonly pingers = new Map<number, Pinger>();
@@ -633,6 +633,22 @@ export class Stack extends EventEmitter {
     const h = ip6Fields(u8, ip);
     const linkMulticast = iface.device.ethernet && (u8[base] & 1) === 1;
     switch (kind) {
+      case L.ControlKind.FRAGMENT: {
+        const pkt = u8.slice(ip, ip + pktLen);
+        const fragAt = dv.getUint16(d + L.DESC_L4, true) - (ip - base);
+        const r = this.reassembler.onFragment(pkt, fragAt, fragAt, now);
+        if (r.kind === 'complete') this.onReassembled(iface, r.packet, linkMulticast, now);
+        else if (r.kind === 'dropped') {
+          this.engine.countDrop(
+            r.reason === ReasmDrop.OVERLAP || r.reason === ReasmDrop.POISONED ? L.DropReason.FRAG_OVERLAP
+            : r.reason === ReasmDrop.OVER_BUDGET ? L.DropReason.FRAG_BUDGET
+            : L.DropReason.FRAG_INVALID,
+          );
+          // RFC 8200 §4.5: a bad length or offset owes a Parameter Problem code 0.
+          if (r.paramProblem) this.sendIcmpError(iface, pkt, linkMulticast, ICMP6_PARAM_PROBLEM, r.paramProblem.code, r.paramProblem.pointer);
+        }
+        return;
+      }
       case L.ControlKind.PARAM_PROBLEM_HEADER:
       case L.ControlKind.PARAM_PROBLEM_NEXT_HEADER:
       case L.ControlKind.PARAM_PROBLEM_OPTION:
@@ -688,6 +704,69 @@ export class Stack extends EventEmitter {
       default:
         this.engine.countDrop(L.DropReason.ICMP6_UNHANDLED);
     }
+  }
+
+  /**
+   * A datagram the reassembler completed (RFC 8200 §4.5): what follows the
+   * fragmentable part goes to its upper layer here, in TypeScript (it may be
+   * far larger than a receive slot). ND inside fragments is dropped (RFC 6980).
+   */
+  private onReassembled(iface: Interface, pkt: Uint8Array, linkMulticast: boolean, now: Instant): void {
+    let off = IP6_HEADER_LEN;
+    let nhAt = 6;
+    let nh = pkt[6];
+    for (let n = 0; (nh === 0 || nh === 60 || nh === 43) && n < 8; n++) {
+      if (off + 8 > pkt.length) return void this.engine.countDrop(L.DropReason.IP6_EXT_MALFORMED);
+      nhAt = off;
+      const len = (pkt[off + 1] + 1) * 8;
+      nh = pkt[off];
+      off += len;
+    }
+    if (off > pkt.length) return void this.engine.countDrop(L.DropReason.IP6_EXT_MALFORMED);
+    const src = pkt.slice(8, 24);
+    const dst = pkt.slice(24, 40);
+    const upper = pkt.subarray(off);
+    if (nh === NH_ICMPV6 || nh === NH_UDP) {
+      if (upper.length < (nh === NH_UDP ? 8 : 4) || upperLayerChecksum(src, dst, nh, upper) !== 0) {
+        return void this.engine.countDrop(nh === NH_UDP ? L.DropReason.UDP_CHECKSUM : L.DropReason.ICMP6_CHECKSUM);
+      }
+    }
+    if (nh === NH_UDP) {
+      this.tsCounters.Udp6NoPorts++;
+      this.engine.countDrop(L.DropReason.UDP_NO_PORT);
+      this.sendIcmpError(iface, pkt, linkMulticast, ICMP6_DST_UNREACH, 4, 0);
+      return;
+    }
+    if (nh !== NH_ICMPV6) {
+      this.engine.countDrop(L.DropReason.IP6_PROTO_UNSUPPORTED);
+      this.sendIcmpError(iface, pkt, linkMulticast, ICMP6_PARAM_PROBLEM, 1, nhAt);
+      return;
+    }
+    const type = upper[0];
+    const h = { src, dst, hopLimit: pkt[7] };
+    if (type >= 133 && type <= 137) return void this.engine.countDrop(L.DropReason.ND_IN_FRAGMENT);
+    if (type === ICMP6_ECHO_REQUEST && upper.length >= 8) {
+      // RFC 4443 §4.2: the reply carries the request's data; it is fragmented
+      // again on the way out if the path needs it.
+      const from = isMulticast(dst) || this.addrconf.findAny(dst)?.anycast ? this.sourceFor(iface, src) : dst;
+      if (!from) return;
+      const body = upper.slice();
+      body[0] = ICMP6_ECHO_REPLY;
+      body[1] = 0;
+      this.sendIp6(iface, from, src, iface.hopLimit, NH_ICMPV6, body.length, (b, o) => {
+        b.set(body, o);
+        b[o + 2] = 0;
+        b[o + 3] = 0;
+      });
+      return;
+    }
+    if (type === ICMP6_ECHO_REPLY && upper.length >= 8) {
+      const p = this.pingers.get((upper[4] << 8) | upper[5]);
+      if (p && ip6Equal(src, p.dst)) p.onReply((upper[6] << 8) | upper[7], upper.length, this.formatAddr(src, iface), h.hopLimit, now);
+      return;
+    }
+    if (type < 128) return void this.onIcmpError(iface, h, upper, now);
+    this.engine.countDrop(L.DropReason.ICMP6_UNHANDLED);
   }
 
   /**
@@ -974,7 +1053,40 @@ export class Stack extends EventEmitter {
     // RFC 2711 Router Alert in a Hop-by-Hop header (MLD, RFC 3810 §5): 8 bytes.
     const ext = opts.routerAlert ? 8 : 0;
     const len = IP6_HEADER_LEN + ext + upperLen;
-    if (len > iface.mtu || len > L.SLOT_SIZE - L.TX_HEADROOM) {
+    const mtu = isMulticast(dst) ? iface.mtu : this.pmtu.pmtu(dst, iface.mtu);
+    if (len > mtu) {
+      // RFC 8200 §5: larger than the path MTU: build the whole packet here
+      // (the checksum covers all of it), then fragment it (§4.5).
+      if (ext || ext + upperLen > 0xffff) {
+        this.engine.countDrop(L.DropReason.TX_TOO_BIG);
+        return false;
+      }
+      const pkt = new Uint8Array(len);
+      emitIp6Header(pkt, 0, { payloadLength: upperLen, nextHeader, hopLimit, src, dst });
+      writeUpper(pkt, IP6_HEADER_LEN);
+      const csumAt = nextHeader === NH_ICMPV6 ? 42 : nextHeader === NH_UDP ? 46 : -1;
+      if (csumAt > 0) {
+        pkt[csumAt] = 0;
+        pkt[csumAt + 1] = 0;
+        let c = upperLayerChecksum(src, dst, nextHeader, pkt.subarray(IP6_HEADER_LEN));
+        if (c === 0 && nextHeader === NH_UDP) c = 0xffff;
+        pkt[csumAt] = c >> 8;
+        pkt[csumAt + 1] = c & 0xff;
+      }
+      let frags: Uint8Array[];
+      try {
+        frags = fragmentPacket(pkt, mtu, newIdentification(this.random)); // RFC 7739: unpredictable IDs
+      } catch {
+        this.tsCounters.Ip6FragFails++;
+        this.engine.countDrop(L.DropReason.TX_TOO_BIG);
+        return false;
+      }
+      this.tsCounters.Ip6FragOKs++;
+      this.tsCounters.Ip6FragCreates += frags.length;
+      for (const f of frags) this.sendRaw(iface.ifindex, f, now, opts.mac);
+      return true;
+    }
+    if (len > L.SLOT_SIZE - L.TX_HEADROOM) {
       this.engine.countDrop(L.DropReason.TX_TOO_BIG);
       return false;
     }
@@ -997,8 +1109,8 @@ export class Stack extends EventEmitter {
     return true;
   }
 
-  /** Re-sends a finished IPv6 packet (checksums done) to a resolved link-layer address. */
-  private sendRaw(ifindex: number, packet: Uint8Array, now: Instant, mac: Uint8Array): void {
+  /** Sends a finished IPv6 packet (checksums done), to `mac` when known, else through the neighbor table. */
+  private sendRaw(ifindex: number, packet: Uint8Array, now: Instant, mac?: Uint8Array): void {
     const iface = this.ifaces[ifindex];
     if (!iface) return;
     const i = this.allocTx(ifindex, now);
@@ -1007,10 +1119,10 @@ export class Stack extends EventEmitter {
     const d = this.engine.txDesc(i);
     dv.setUint32(d + L.TXD_LEN, packet.length, true);
     u8[d + L.TXD_IFINDEX] = ifindex;
-    u8[d + L.TXD_FLAGS] = L.TXF_HAVE_MAC;
+    u8[d + L.TXD_FLAGS] = mac ? L.TXF_HAVE_MAC : 0;
     u8[d + L.TXD_L4] = 0;
     u8[d + L.TXD_PROTO] = 0;
-    u8.set(mac.subarray(0, 6), d + L.TXD_MAC);
+    if (mac) u8.set(mac.subarray(0, 6), d + L.TXD_MAC);
   }
 
   /** Next-hop determination (RFC 4861 §5.2) and queueing for resolution (§7.2.2). */
@@ -1335,9 +1447,10 @@ export class Stack extends EventEmitter {
     const count = opts.count ?? 4;
     if (!(Number.isInteger(count) && count > 0) && count !== Infinity) throw invalidArg('count', 'a positive integer', count);
     const size = opts.size ?? 56;
-    const maxSize = iface.mtu - IP6_HEADER_LEN - 8;
+    // Payload Length is 16 bits (RFC 8200 §3): 8 bytes of ICMPv6 header plus the data; larger than the path MTU is fragmented.
+    const maxSize = 0xffff - 8;
     if (!Number.isInteger(size) || size < 0) throw invalidArg('size', 'a non-negative integer', size);
-    if (size > maxSize) throw new WasagiError('ERR_MESSAGE_TOO_BIG', `size ${size} exceeds the ${iface.name} MTU (${iface.mtu}): at most ${maxSize} (fragmentation arrives with the IPv6-core issue)`);
+    if (size > maxSize) throw new WasagiError('ERR_MESSAGE_TOO_BIG', `size ${size} is larger than an IPv6 packet can carry: at most ${maxSize}`);
     const interval = opts.interval ?? 1;
     if (typeof interval !== 'number' || !(interval >= 0)) throw invalidArg('interval', 'a non-negative number of seconds', interval);
     const flood = opts.flood ?? false;
@@ -1423,6 +1536,7 @@ export class Stack extends EventEmitter {
       this.mld.nextDeadline(),
       this.deferred.next(),
       this.pmtu.nextDeadline(),
+      this.reassembler.nextDeadline(),
     );
     for (const p of this.pingers.values()) t = Math.min(t, p.nextDeadline());
     return t;
@@ -1440,6 +1554,13 @@ export class Stack extends EventEmitter {
       this.handleMld(this.mld.onDeadline(now));
       for (let d = this.deferred.popDue(now); d; d = this.deferred.popDue(now)) d.run();
       this.pmtu.onDeadline(now); // RFC 8201 §4: estimates age back up to the link MTU
+      for (const t of this.reassembler.onDeadline(now)) {
+        // RFC 8200 §4.5: 60 s without completion, the first fragment had come → Time Exceeded code 1.
+        const f = t.firstFragment;
+        const src = f.subarray(8, 24);
+        const iface = this.interfaces.find((i) => this.nextHop(i, src) !== undefined);
+        if (iface) this.sendIcmpError(iface, f, false, ICMP6_TIME_EXCEEDED, 1, 0);
+      }
       for (const p of [...this.pingers.values()]) if (p.nextDeadline() <= now) p.onDeadline(now);
     } finally {
       this.leave();
@@ -1510,6 +1631,11 @@ export class Stack extends EventEmitter {
     const mib: Record<string, number> = {};
     for (const [name, v] of Object.entries(L.Counter)) if (typeof v === 'number') mib[name] = this.engine.counter(v);
     for (const k of TS_COUNTERS) mib[k] = this.tsCounters[k];
+    const r = this.reassembler.counters;
+    mib.Ip6ReasmReqds = r.reqds;
+    mib.Ip6ReasmOKs = r.oks;
+    mib.Ip6ReasmFails = r.fails;
+    mib.Ip6ReasmTimeout = r.timeouts;
     const drops: Record<string, number> = {};
     for (const [name, v] of Object.entries(L.DropReason)) if (typeof v === 'number' && v !== 0) drops[name] = this.engine.drops(v);
     return { mib, drops };

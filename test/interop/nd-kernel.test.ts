@@ -399,7 +399,7 @@ describe('radvd as the router; Redirects from scapy', { skip, timeout: 60_000 },
     assert.equal(iface.hopLimit, 42, 'AdvCurHopLimit');
     assert.equal(s.neighbors.paramsOf(iface.ifindex).baseReachableTime, 20000, 'AdvReachableTime');
     assert.equal(s.neighbors.paramsOf(iface.ifindex).retransTimer, 1500, 'AdvRetransTimer');
-    assert.throws(() => s.ping('2001:db8:a::1', { size: 1400 - 40 - 8 + 1 }), /MTU/, 'a ping larger than the RA MTU is refused');
+    assert.equal(s.pmtu.pmtu(parseIp6('2001:db8:a::1'), iface.mtu), 1400, 'the path MTU starts at the RA link MTU');
 
     // DNS (RFC 8106).
     const dns = s.dns(tap);

@@ -453,7 +453,8 @@ test('MTU option: used when 1280 ≤ MTU ≤ the link MTU, ignored otherwise (RF
   assert.equal(h.iface.mtu, 1500, 'above the link MTU: ignored');
   h.ra(R1, { routerLifetime: 1800, mtu: 1400 });
   assert.equal(h.iface.mtu, 1400);
-  assert.throws(() => h.stack.ping('2001:db8::b', { size: 1400 - 48 + 1 }), { code: 'ERR_MESSAGE_TOO_BIG' });
+  // Packets to on-link destinations now use 1400 (larger ones are fragmented, RFC 8200 §5).
+  assert.equal(h.stack.pmtu.pmtu(parseIp6('2001:db8::b'), h.iface.mtu), 1400);
   h.ra(R1, { routerLifetime: 1800, mtu: 1280 });
   assert.equal(h.iface.mtu, 1280);
   h.ra(R1, { routerLifetime: 1800, mtu: 1500 });
