@@ -416,6 +416,8 @@ export class Stack extends EventEmitter {
 
   /** Resolves when no address of any interface is tentative (DAD done), or after `timeoutMs`. */
   async addressesSettled(timeoutMs = 10_000): Promise<boolean> {
+    // In virtual time nothing moves while we wait: answer for now.
+    if (this.clock.manual) return !this.addrconf.list().some((a) => a.state === 'tentative');
     const start = this.clock.now();
     while (this.addrconf.list().some((a) => a.state === 'tentative')) {
       if (this.clock.now() - start > timeoutMs || this.closed) return false;
