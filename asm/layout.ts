@@ -32,6 +32,7 @@ export const IFACE_HOP_LIMIT: u32 = 1; // u8: CurHopLimit for packets we origina
 export const IFACE_MTU: u32 = 2; // u16: link MTU
 export const IFACE_MAC: u32 = 4; // 6 bytes: our link-layer address
 export const IFACE_ROUTER: u32 = 16; // 16 bytes: the selected default router (RFC 4861 §6.3.6)
+export const IFACE_ECHO_MAX: u32 = 32; // u16: largest echo reply built in place (the smallest path MTU known on the link)
 export const IFF_UP: u32 = 1;
 export const IFF_ETHERNET: u32 = 2; // TAP / memory link (Ethernet framing); else TUN (raw IPv6)
 export const IFF_ROUTER: u32 = 4; // IFACE_ROUTER holds a default router

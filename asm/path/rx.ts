@@ -6,7 +6,7 @@
 // length check against the frame length the device reported.
 
 import {
-  IFACE_BASE, IFACE_STRIDE, IFACE_FLAGS, IFACE_MAC, IFF_UP, IFF_ETHERNET, MAX_IFACES,
+  IFACE_BASE, IFACE_STRIDE, IFACE_FLAGS, IFACE_MAC, IFACE_ECHO_MAX, IFF_UP, IFF_ETHERNET, MAX_IFACES,
   RX_DESC_BASE, RX_SLOT_BASE, RX_SLOTS, SLOT_SIZE, DESC_STRIDE, DESC_LEN, DESC_VERDICT, DESC_REASON,
   DESC_L3, DESC_L4, DESC_AUX, WORK_BASE, ADDR_FLAGS, AF_TENTATIVE, AF_ANYCAST,
 } from '../layout';
@@ -259,7 +259,9 @@ function rxOne(ifindex: u32, iface: usize, flags: u32, slotIndex: u32, slot: usi
       }
       // RFC 4443 §2.2 b: answer from a unicast address; with extension
       // headers the control plane builds a fresh reply without them.
-      if (mcast || anycast || extHeaders) {
+      // A reply larger than the smallest known path MTU on this link may need
+      // fragmenting (RFC 8201): the control plane sends those.
+      if (mcast || anycast || extHeaders || IP6_HEADER_LEN + ulen > <u32>load<u16>(iface + IFACE_ECHO_MAX)) {
         toControl(desc, slotIndex, Verdict.CONTROL, ControlKind.ECHO_MULTICAST);
         return;
       }

@@ -531,6 +531,7 @@ export class Stack extends EventEmitter {
       u8[b + L.IFACE_FLAGS] = (i.up ? L.IFF_UP : 0) | (i.device.ethernet ? L.IFF_ETHERNET : 0);
       u8[b + L.IFACE_HOP_LIMIT] = i.hopLimit;
       dv.setUint16(b + L.IFACE_MTU, i.mtu, true);
+      dv.setUint16(b + L.IFACE_ECHO_MAX, this.echoMax(i), true);
       if (i.mac) u8.set(i.mac, b + L.IFACE_MAC);
       groupAt(k, ALL_NODES); // RFC 4291 §2.8: every node joins all-nodes
       for (const a of i.addresses) {
@@ -550,6 +551,13 @@ export class Stack extends EventEmitter {
     dv.setUint32(L.ADDR_COUNT, na, true);
     dv.setUint32(L.GROUP_COUNT, ng, true);
     this.writeRoutes();
+  }
+
+  /** The largest echo reply the fast path may build in place: the link MTU, or the smallest path MTU known below it. */
+  private echoMax(i: Interface): number {
+    let m = i.mtu;
+    for (const e of this.pmtu.entries()) m = Math.min(m, e.pmtu);
+    return m;
   }
 
   /**
@@ -781,8 +789,9 @@ export class Stack extends EventEmitter {
   private sendIcmpError(iface: Interface, invoking: Uint8Array, linkMulticast: boolean, type: number, code: number, param: number, optionType?: number): void {
     const src = invoking.subarray(8, 24);
     const dst = invoking.subarray(24, 40);
-    const nh = invoking[6];
-    const icmpType = nh === NH_ICMPV6 && invoking.length > 40 ? invoking[40] : -1;
+    // The upper layer past any extension headers (as Linux's is_ineligible does).
+    const ul = upperLayerOf(invoking);
+    const icmpType = ul && ul.nextHeader === NH_ICMPV6 && ul.offset < invoking.length ? invoking[ul.offset] : -1;
     const verdict = shouldSendError(
       { src, dst, linkMulticast, isIcmpError: icmpType >= 0 && icmpType < 128, isRedirect: icmpType === ND_REDIRECT },
       { type, code, optionType },
@@ -830,7 +839,7 @@ export class Stack extends EventEmitter {
     }
     if (e.type === ICMP6_PACKET_TOO_BIG) {
       this.tsCounters.Icmp6InPktTooBigs++;
-      this.pmtu.onPacketTooBig(qdst.slice(), e.param, iface.device.mtu, now);
+      if (this.pmtu.onPacketTooBig(qdst.slice(), e.param, iface.device.mtu, now)) this.writeConfig();
       return;
     }
     if (e.type === ICMP6_TIME_EXCEEDED) this.tsCounters.Icmp6InTimeExcds++;
@@ -1555,7 +1564,7 @@ export class Stack extends EventEmitter {
       this.handleAddr(this.addrconf.onDeadline(now), now);
       this.handleMld(this.mld.onDeadline(now));
       for (let d = this.deferred.popDue(now); d; d = this.deferred.popDue(now)) d.run();
-      this.pmtu.onDeadline(now); // RFC 8201 §4: estimates age back up to the link MTU
+      if (this.pmtu.onDeadline(now).length) this.writeConfig(); // RFC 8201 §4: estimates age back up to the link MTU
       for (const t of this.reassembler.onDeadline(now)) {
         // RFC 8200 §4.5: 60 s without completion, the first fragment had come → Time Exceeded code 1.
         const f = t.firstFragment;
@@ -1685,4 +1694,28 @@ function hasRouterAlert(hbh: Uint8Array): boolean {
     o += 2 + (hbh[o + 1] ?? 0);
   }
   return false;
+}
+
+/**
+ * The upper-layer header of an IPv6 packet past Hop-by-Hop, Destination
+ * Options and Routing headers (and a first fragment's Fragment header), or
+ * undefined when the chain does not fit.
+ */
+function upperLayerOf(p: Uint8Array): { nextHeader: number; offset: number } | undefined {
+  let nh = p[6];
+  let o = IP6_HEADER_LEN;
+  for (let n = 0; n < 8; n++) {
+    if (nh === 0 || nh === 60 || nh === 43) {
+      if (o + 8 > p.length) return undefined;
+      const len = (p[o + 1] + 1) * 8;
+      nh = p[o];
+      o += len;
+    } else if (nh === 44) {
+      if (o + 8 > p.length) return undefined;
+      if (((p[o + 2] << 8) | p[o + 3]) & 0xfff8) return { nextHeader: 44, offset: o }; // not a first fragment
+      nh = p[o];
+      o += 8;
+    } else return { nextHeader: nh, offset: o };
+  }
+  return undefined;
 }

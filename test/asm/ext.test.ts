@@ -194,3 +194,16 @@ for (const build of BUILDS) {
     });
   });
 }
+
+for (const build of BUILDS) {
+  test(`an echo reply longer than the smallest known path MTU goes to the control plane to be fragmented (RFC 8201), ${build.name} build`, () => {
+    const h = new Harness(build.simd, [{ ifindex: 1, mac: OUR_MAC, addresses: [`${OURS}/64`], echoMax: 1280 }]);
+    h.neighbor(1, parseIp6(PEER), L.NeighState.REACHABLE, PEER_MAC);
+    const small = ethFrame({ dstMac: parseMac(OUR_MAC), srcMac: parseMac(PEER_MAC), src: PEER, dst: OURS, upper: echoRequest(1, 1, new Uint8Array(1280 - 48)) });
+    const big = ethFrame({ dstMac: parseMac(OUR_MAC), srcMac: parseMac(PEER_MAC), src: PEER, dst: OURS, upper: echoRequest(1, 2, new Uint8Array(1280 - 48 + 1)) });
+    const r = h.rx([small, big]);
+    assert.equal(r.slots[0].verdict, Verdict.TX_READY, 'exactly 1280 bytes: answered in place');
+    assert.equal(r.slots[1].verdict, Verdict.CONTROL, '1281 bytes: the control plane');
+    assert.equal(r.slots[1].reason, ControlKind.ECHO_MULTICAST);
+  });
+}

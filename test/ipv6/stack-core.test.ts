@@ -124,6 +124,7 @@ test('a datagram left incomplete gets Time Exceeded code 1 at exactly 60 s when 
   frag[0] = 58;
   frag[3] = 1; // offset 0, M = 1
   new DataView(frag.buffer).setUint32(4, 0xabcdef);
+  frag[8] = 128; // the start of an echo request (an ICMPv6 error would get no error back, §2.4 e.1)
   link.ports[1].deliver([ethFrame({ dstMac: MAC_B, srcMac: MAC_A, src: '2001:db8::a', dst: '2001:db8::b', nextHeader: 44, upper: frag, checksum: false })]);
   const mark = sim.wire.length;
   sim.advance(60_000 - 1);

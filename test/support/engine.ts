@@ -33,6 +33,8 @@ export interface IfaceSpec {
   addresses?: Array<string | AddrSpec>;
   /** Extra groups besides ff02::1 and the solicited-node groups. */
   groups?: string[];
+  /** Largest echo reply answered in place (default: no limit). */
+  echoMax?: number;
 }
 
 export interface SlotResult {
@@ -98,6 +100,7 @@ export class Harness {
       u8[b + L.IFACE_FLAGS] = ((i.up ?? true) ? L.IFF_UP : 0) | ((i.ethernet ?? true) ? L.IFF_ETHERNET : 0);
       u8[b + L.IFACE_HOP_LIMIT] = i.hopLimit ?? 64;
       dv.setUint16(b + L.IFACE_MTU, i.mtu ?? 1500, true);
+      dv.setUint16(b + L.IFACE_ECHO_MAX, i.echoMax ?? 0xffff, true);
       if (i.mac) u8.set(parseMac(i.mac), b + L.IFACE_MAC);
       group(i.ifindex, ALL_NODES); // RFC 4291 §2.8
       for (const spec of i.addresses ?? []) {
