@@ -207,3 +207,51 @@ for (const build of BUILDS) {
     assert.equal(r.slots[1].reason, ControlKind.ECHO_MULTICAST);
   });
 }
+
+for (const build of BUILDS) {
+  test(`random extension header chains never trap and every drop is counted (${build.name} build)`, () => {
+    const h = setup(build.simd);
+    let seed = 0x2545f491;
+    const rnd = (n: number): number => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) % n;
+    };
+    const kinds = [0, 60, 43, 44, 58, 17, 59, 253];
+    let frames = 0;
+    let dropsSeen = 0;
+    const d0 = h.dropCounts().reduce((a, b) => a + b, 0);
+    for (let round = 0; round < 400; round++) {
+      const burst: Uint8Array[] = [];
+      for (let k = 0; k < 50; k++) {
+        const n = rnd(6);
+        const chain: Uint8Array[] = [];
+        for (let i = 0; i < n; i++) {
+          const next = kinds[rnd(kinds.length)];
+          const kind = kinds[rnd(4)];
+          if (kind === 44) chain.push(fragment(next, rnd(4) * 8, rnd(2) === 1, rnd(1 << 30)));
+          else if (kind === 43) chain.push(routing(next, rnd(4), rnd(3)));
+          else {
+            const opts = Array.from({ length: rnd(12) }, () => rnd(256));
+            chain.push(optsHeader(next, opts));
+          }
+        }
+        const upper = Uint8Array.from({ length: rnd(64) }, () => rnd(256));
+        const f = frame(kinds[rnd(kinds.length)], chain, upper);
+        if (rnd(4) === 0) f[14 + 40 + rnd(Math.max(1, f.length - 54))] ^= 1 << rnd(8); // a flipped bit somewhere in the chain
+        burst.push(f);
+      }
+      const r = h.rx(burst);
+      frames += burst.length;
+      for (const s of r.slots) {
+        assert.ok([Verdict.DROP, Verdict.TX_READY, Verdict.CONTROL, Verdict.DELIVER, Verdict.RESOLVE].includes(s.verdict), `verdict ${s.verdict}`);
+        if (s.verdict === Verdict.DROP) dropsSeen++;
+        if (s.verdict === Verdict.CONTROL && s.reason >= ControlKind.PARAM_PROBLEM_HEADER && s.reason <= ControlKind.PARAM_PROBLEM_CHAIN) dropsSeen++;
+      }
+    }
+    assert.equal(frames, 20_000);
+    assert.equal(h.dropCounts().reduce((a, b) => a + b, 0) - d0, dropsSeen, 'drop counters = DROP verdicts + Parameter Problems owed');
+    assert.ok(dropsSeen > 1000, `the generator reaches drops (${dropsSeen})`);
+  });
+}
