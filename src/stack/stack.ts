@@ -40,6 +40,8 @@ import { eui64Iid, generateSecretKey, stableIidWithCounter } from '../addrconf/i
 import { selectSource, sortDestinations, type SourceCandidate } from '../addrconf/select.js';
 import { MldListener, type MldAction } from '../mld/listener.js';
 import { PmtuCache } from '../route/pmtu.js';
+import { PortSpace, type UdpBindRequest } from '../socket/portspace.js';
+import { UdpSocket, type SocketOptions, type UdpHost } from '../socket/udp.js';
 import { Reassembler, ReasmDrop } from '../ipv6/reassembly.js';
 import { fragmentPacket, newIdentification } from '../ipv6/fragment.js';
 import { IcmpRateLimiter } from '../icmp/ratelimit.js';
@@ -118,6 +120,7 @@ export interface InterfaceOptions {
 /** Counters that only the control plane sees (the rest live in WASM memory). */
 const TS_COUNTERS = [
   'Udp6NoPorts',
+  'Udp6InDatagramsDelivered',
   'Ip6OutNoRoutes',
   'NdResolveForTentative',
   'EventsLost',
@@ -159,6 +162,84 @@ export class Stack extends EventEmitter {
   readonly icmpLimiter = new IcmpRateLimiter();
   /** Fragment reassembly with per-source and total memory budgets (RFC 8200 §4.5, RFC 5722). */
   readonly reassembler = new Reassembler();
+  /** The UDP port space, Linux's rules with V6ONLY (paper §4). */
+  readonly udpPorts = new PortSpace<UdpBindRequest & { owner: UdpSocket }>((addr, family, ifindex) => {
+    if (family === 4) return false; // no IPv4 addresses until the dual-stack work lands
+    const a = this.addrconf.findAny(addr);
+    return a !== undefined && (!isLinkLocal(addr) || ifindex === undefined || a.ifindex === ifindex);
+  });
+  /** Node's dgram, on this stack: `stack.dgram.createSocket({ type: 'udp6' })`. */
+  readonly dgram = {
+    createSocket: (opts: SocketOptions | 'udp6' | 'udp4', listener?: (msg: Buffer, rinfo: unknown) => void): UdpSocket => {
+      this.assertOpen();
+      const s = new UdpSocket(this.udpHost, typeof opts === 'string' ? { type: opts } : opts);
+      if (listener) s.on('message', listener);
+      return s;
+    },
+  };
+  private readonly udpHost: UdpHost = {
+    ports: this.udpPorts,
+    isLocal: (a) => this.addrconf.findAny(a) !== undefined,
+    zoneIndex: (zone) => {
+      const i = this.interfaces.find((x) => x.name === zone) ?? (/^\d+$/.test(zone) ? this.ifaces[Number(zone)] : undefined);
+      if (!i) throw new WasagiError('ERR_UNKNOWN_ZONE', `unknown zone ${JSON.stringify(zone)}`);
+      return i.ifindex;
+    },
+    format: (a, ifindex) => this.formatAddr(a, ifindex !== undefined ? this.ifaces[ifindex] : undefined),
+    sendUdp: (src, srcPort, dst, dstPort, ifindex, payload) => {
+      if (this.closed) return 'ERR_SOCKET_DGRAM_NOT_RUNNING';
+      let iface: Interface | undefined;
+      try {
+        iface = ifindex !== undefined ? this.ifaces[ifindex] : this.routeInterface(dst, formatIp6(dst));
+      } catch (e) {
+        return (e as WasagiError).code === 'ERR_ZONE_REQUIRED' ? 'EINVAL' : 'ENETUNREACH';
+      }
+      if (!iface) return 'ENETUNREACH';
+      const from = src ?? this.sourceFor(iface, dst);
+      if (!from) return 'EADDRNOTAVAIL';
+      const len = 8 + payload.length;
+      this.enter();
+      try {
+        // RFC 768 header; the checksum (mandatory over IPv6, RFC 8200 §8.1) is txBuild's.
+        this.sendIp6(iface, from, dst, isMulticast(dst) ? 1 : iface.hopLimit, NH_UDP, len, (b, o) => {
+          b[o] = srcPort >> 8;
+          b[o + 1] = srcPort & 0xff;
+          b[o + 2] = dstPort >> 8;
+          b[o + 3] = dstPort & 0xff;
+          b[o + 4] = len >> 8;
+          b[o + 5] = len & 0xff;
+          b[o + 6] = 0;
+          b[o + 7] = 0;
+          b.set(payload, o + 8);
+        });
+      } finally {
+        this.leave();
+      }
+      return undefined;
+    },
+  };
+
+  /** A UDP datagram (already validated: length, checksum) to its socket, or Port Unreachable (RFC 4443 §3.1 code 4). */
+  private deliverUdp(iface: Interface, invoking: Uint8Array, udp: Uint8Array, src: Ip6, dst: Ip6, linkMulticast: boolean): void {
+    const srcPort = (udp[0] << 8) | udp[1];
+    const dstPort = (udp[2] << 8) | udp[3];
+    const len = Math.min((udp[4] << 8) | udp[5], udp.length);
+    const sock = this.udpPorts.lookup(dst, dstPort, 6, iface.ifindex);
+    if (!sock) {
+      this.tsCounters.Udp6NoPorts++;
+      this.engine.countDrop(L.DropReason.UDP_NO_PORT);
+      if (!isMulticast(dst)) this.sendIcmpError(iface, invoking, linkMulticast, ICMP6_DST_UNREACH, 4, 0);
+      return;
+    }
+    this.tsCounters.Udp6InDatagramsDelivered++;
+    try {
+      sock.request.owner.deliver(src.slice(), srcPort, iface.ifindex, udp.slice(8, len));
+    } catch (e) {
+      queueMicrotask(() => {
+        throw e; // a listener's exception: uncaught, as from a dgram socket, after the stack's burst
+      });
+    }
+  }
   private readonly stableSecret: Uint8Array;
   private readonly ifaces: Array<Interface | undefined> = new Array(L.MAX_IFACES).fill(undefined);
   private readonly pingers = new Map<number, Pinger>();
@@ -702,11 +783,7 @@ export class Stack extends EventEmitter {
         return;
       }
       case L.ControlKind.UDP:
-        // Sockets arrive with the dual-stack issue; until then every port is
-        // closed: Port Unreachable (RFC 4443 §3.1 code 4), rate limited.
-        this.tsCounters.Udp6NoPorts++;
-        this.engine.countDrop(L.DropReason.UDP_NO_PORT);
-        this.sendIcmpError(iface, u8.slice(ip, ip + pktLen), linkMulticast, ICMP6_DST_UNREACH, 4, 0);
+        this.deliverUdp(iface, u8.slice(ip, ip + pktLen), msg, h.src, h.dst, linkMulticast);
         return;
       case L.ControlKind.ICMP6_ERROR:
         this.onIcmpError(iface, h, msg, now);
@@ -742,9 +819,7 @@ export class Stack extends EventEmitter {
       }
     }
     if (nh === NH_UDP) {
-      this.tsCounters.Udp6NoPorts++;
-      this.engine.countDrop(L.DropReason.UDP_NO_PORT);
-      this.sendIcmpError(iface, pkt, linkMulticast, ICMP6_DST_UNREACH, 4, 0);
+      this.deliverUdp(iface, pkt, upper, src, dst, linkMulticast);
       return;
     }
     if (nh !== NH_ICMPV6) {

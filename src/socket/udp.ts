@@ -1,0 +1,261 @@
+// UDP sockets with Node's dgram.Socket surface (RFC 768; over IPv6 RFC 8200
+// §8.1), on the stack rather than the kernel: bind/connect/send/close/address,
+// 'listening' / 'message' / 'connect' / 'close' / 'error', Node's error codes.
+// Binding follows Linux's port-space rules, IPV6_V6ONLY included (paper §4,
+// src/socket/portspace.ts). The stack calls `deliver` for datagrams and sends
+// through the `UdpHost` it passes in; sockets never touch devices.
+//
+// Not yet: udp4 traffic (IPv4 arrives with the dual-stack issue: udp4 sockets
+// can bind, to reserve their port space, but cannot send), multicast
+// membership, TTL options.
+
+import { EventEmitter } from 'node:events';
+import { WasagiError, invalidArg } from '../errors.js';
+import { formatIp6, isLinkLocal, isMulticast, isUnspecified, parseIp6Zoned, type Ip6 } from '../wire/address.js';
+
+/** The port space as sockets use it (the stack adapts src/socket/portspace.ts to this). */
+export interface UdpPorts {
+  bind(req: { family: 4 | 6; v6only?: boolean; reuseAddr: boolean; addr: Ip6; port: number; ifindex?: number; owner: UdpSocket }):
+    | { ok: true; port: number; handle: unknown }
+    | { ok: false; code: 'EADDRINUSE' | 'EADDRNOTAVAIL' | 'EINVAL' };
+  unbind(handle: unknown): void;
+}
+
+export interface RemoteInfo {
+  address: string;
+  family: 'IPv6' | 'IPv4';
+  port: number;
+  size: number;
+}
+
+/** What a socket needs from the stack. */
+export interface UdpHost {
+  readonly ports: UdpPorts;
+  /** Is `addr` one of ours (for bind)? */
+  isLocal(addr: Ip6): boolean;
+  /** Interface index for a zone name/number, or throws ERR_UNKNOWN_ZONE. */
+  zoneIndex(zone: string): number;
+  /** Sends a datagram; returns an error code or undefined. */
+  sendUdp(src: Ip6 | undefined, srcPort: number, dst: Ip6, dstPort: number, ifindex: number | undefined, payload: Uint8Array): string | undefined;
+  /** Formats an address with its zone when link-local. */
+  format(addr: Ip6, ifindex: number | undefined): string;
+}
+
+export interface SocketOptions {
+  type: 'udp6' | 'udp4';
+  ipv6Only?: boolean;
+  reuseAddr?: boolean;
+}
+
+type SendCallback = (err: Error | null, bytes: number) => void;
+
+const err = (code: string, message: string): WasagiError => new WasagiError(code, message);
+
+export class UdpSocket extends EventEmitter {
+  readonly type: 'udp6' | 'udp4';
+  readonly ipv6Only: boolean;
+  readonly reuseAddr: boolean;
+  private bound?: { addr: Ip6; port: number; ifindex?: number };
+  private remote?: { addr: Ip6; port: number; ifindex?: number };
+  private closed = false;
+  private binding = false;
+  private readonly v6onlyOption: boolean | undefined;
+  /** @internal the PortSpace handle */
+  handle?: unknown;
+
+  constructor(
+    private readonly host: UdpHost,
+    opts: SocketOptions,
+  ) {
+    super();
+    if (opts.type !== 'udp6' && opts.type !== 'udp4') throw err('ERR_SOCKET_BAD_TYPE', 'Bad socket type specified. Valid types are: udp4, udp6');
+    this.type = opts.type;
+    this.ipv6Only = opts.ipv6Only ?? false;
+    this.v6onlyOption = opts.ipv6Only;
+    this.reuseAddr = opts.reuseAddr ?? false;
+  }
+
+  /** bind([port][, address][, callback]) or bind(options[, callback]), like dgram. */
+  bind(a?: number | { port?: number; address?: string } | (() => void), b?: string | (() => void), c?: () => void): this {
+    let port = 0;
+    let address: string | undefined;
+    let cb: (() => void) | undefined;
+    if (typeof a === 'object' && a !== null) {
+      port = a.port ?? 0;
+      address = a.address;
+      cb = b as (() => void) | undefined;
+    } else {
+      if (typeof a === 'function') cb = a;
+      else if (a !== undefined) port = a;
+      if (typeof b === 'function') cb = b;
+      else if (b !== undefined) address = b;
+      if (typeof c === 'function') cb = c;
+    }
+    if (this.closed) throw err('ERR_SOCKET_DGRAM_NOT_RUNNING', 'Not running');
+    if (this.bound || this.binding) throw err('ERR_SOCKET_ALREADY_BOUND', 'Socket is already bound');
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw err('ERR_SOCKET_BAD_PORT', `Port should be >= 0 and < 65536. Received ${port}.`);
+    this.binding = true;
+    if (cb) this.once('listening', cb);
+    // Completions are deferred, like dgram's (which goes through the event loop).
+    queueMicrotask(() => {
+      this.binding = false;
+      if (this.closed) return;
+      let addr: Ip6;
+      let ifindex: number | undefined;
+      try {
+        if (address === undefined || address === '') addr = new Uint8Array(16);
+        else if (this.type === 'udp4') addr = mapped(address);
+        else {
+          const z = parseIp6Zoned(address);
+          addr = z.addr;
+          if (z.zone !== undefined) ifindex = this.host.zoneIndex(z.zone);
+        }
+      } catch (e) {
+        this.emit('error', e);
+        return;
+      }
+      // An unset ipv6Only leaves V6ONLY to the port space's bindv6only default (Linux's sysctl).
+      const r = this.host.ports.bind({ family: this.type === 'udp4' ? 4 : 6, v6only: this.v6onlyOption, reuseAddr: this.reuseAddr, addr, port, ifindex, owner: this });
+      if (!r.ok) {
+        const e = err(r.code, `bind ${r.code} ${address ?? (this.type === 'udp4' ? '0.0.0.0' : '::')}:${port}`);
+        Object.assign(e, { errno: r.code === 'EADDRINUSE' ? -98 : r.code === 'EADDRNOTAVAIL' ? -99 : -22, syscall: 'bind', address, port });
+        this.emit('error', e);
+        return;
+      }
+      this.bound = { addr, port: r.port, ifindex };
+      this.handle = r.handle;
+      this.emit('listening');
+    });
+    return this;
+  }
+
+  /** connect(port[, address][, callback]): datagrams only to and from that peer. */
+  connect(port: number, address?: string | (() => void), cb?: () => void): void {
+    if (typeof address === 'function') {
+      cb = address;
+      address = undefined;
+    }
+    if (this.closed) throw err('ERR_SOCKET_DGRAM_NOT_RUNNING', 'Not running');
+    if (this.remote) throw err('ERR_SOCKET_DGRAM_IS_CONNECTED', 'Already connected');
+    if (!Number.isInteger(port) || port <= 0 || port > 65535) throw err('ERR_SOCKET_BAD_PORT', `Port should be > 0 and < 65536. Received ${port}.`);
+    const { addr, ifindex } = this.parseDest(address ?? (this.type === 'udp4' ? '127.0.0.1' : '::1'));
+    this.remote = { addr, port, ifindex };
+    if (cb) this.once('connect', cb);
+    const go = (): void => void queueMicrotask(() => this.emit('connect'));
+    if (!this.bound) {
+      this.once('listening', go);
+      if (!this.binding) this.bind(0);
+    } else go();
+  }
+
+  disconnect(): void {
+    if (this.closed) throw err('ERR_SOCKET_DGRAM_NOT_RUNNING', 'Not running');
+    if (!this.remote) throw err('ERR_SOCKET_DGRAM_NOT_CONNECTED', 'Not connected');
+    this.remote = undefined;
+  }
+
+  /**
+   * send(msg[, offset, length][, port][, address][, callback]) like dgram:
+   * an unbound socket is bound to an ephemeral port first (RFC 6056).
+   */
+  send(msg: Uint8Array | string | Array<Uint8Array | string>, ...args: unknown[]): void {
+    if (this.closed) throw err('ERR_SOCKET_DGRAM_NOT_RUNNING', 'Not running');
+    let cb: SendCallback | undefined;
+    if (typeof args[args.length - 1] === 'function') cb = args.pop() as SendCallback;
+    let data = toBytes(msg);
+    if (typeof args[0] === 'number' && typeof args[1] === 'number' && !Array.isArray(msg) && typeof msg !== 'string' && args.length >= 2 && (args.length >= 3 || this.remote)) {
+      const [offset, length] = args as number[];
+      if (offset < 0 || length < 0 || offset + length > data.length) throw invalidArg('offset/length', 'within the buffer', `${offset}/${length}`);
+      data = data.subarray(offset, offset + length);
+      args = args.slice(2);
+    }
+    let port: number;
+    let address: string | undefined;
+    if (this.remote) {
+      if (args.length && args[0] !== undefined) throw err('ERR_SOCKET_DGRAM_IS_CONNECTED', 'Already connected');
+      port = this.remote.port;
+    } else {
+      port = args[0] as number;
+      address = args[1] as string | undefined;
+      if (!Number.isInteger(port) || port <= 0 || port > 65535) throw err('ERR_SOCKET_BAD_PORT', `Port should be > 0 and < 65536. Received ${String(port)}.`);
+    }
+    if (data.length > 0xffff - 8) throw err('ERR_MESSAGE_TOO_BIG', `a UDP payload holds at most ${0xffff - 8} bytes`);
+    const copy = data.slice();
+    const go = (): void => {
+      let dst: { addr: Ip6; ifindex?: number };
+      try {
+        dst = this.remote ? { addr: this.remote.addr, ifindex: this.remote.ifindex } : this.parseDest(address ?? (this.type === 'udp4' ? '127.0.0.1' : '::1'));
+      } catch (e) {
+        if (cb) cb(e as Error, 0);
+        else this.emit('error', e);
+        return;
+      }
+      const src = this.bound && !isUnspecified(this.bound.addr) ? this.bound.addr : undefined;
+      const code = this.type === 'udp4' ? 'ENETUNREACH' : this.host.sendUdp(src, this.bound!.port, dst.addr, port, dst.ifindex ?? this.bound?.ifindex, copy);
+      const e = code ? Object.assign(err(code, `send ${code} ${address ?? ''}:${port}`), { syscall: 'send' }) : null;
+      if (cb) cb(e, e ? 0 : copy.length);
+      else if (e) this.emit('error', e);
+    };
+    if (!this.bound) {
+      this.once('listening', () => queueMicrotask(go));
+      if (!this.binding) this.bind(0);
+    } else queueMicrotask(go);
+  }
+
+  close(cb?: () => void): this {
+    if (this.closed) throw err('ERR_SOCKET_DGRAM_NOT_RUNNING', 'Not running');
+    this.closed = true;
+    if (this.handle !== undefined) this.host.ports.unbind(this.handle);
+    this.handle = undefined;
+    if (cb) this.once('close', cb);
+    queueMicrotask(() => this.emit('close'));
+    return this;
+  }
+
+  address(): { address: string; family: 'IPv6' | 'IPv4'; port: number } {
+    if (!this.bound) throw err('ERR_SOCKET_DGRAM_NOT_RUNNING', 'Not running');
+    return {
+      address: this.type === 'udp4' ? formatIp6(this.bound.addr).replace(/^::ffff:/, '') || '0.0.0.0' : this.host.format(this.bound.addr, this.bound.ifindex),
+      family: this.type === 'udp4' ? 'IPv4' : 'IPv6',
+      port: this.bound.port,
+    };
+  }
+
+  remoteAddress(): { address: string; family: 'IPv6' | 'IPv4'; port: number } {
+    if (!this.remote) throw err('ERR_SOCKET_DGRAM_NOT_CONNECTED', 'Not connected');
+    return { address: this.host.format(this.remote.addr, this.remote.ifindex), family: this.type === 'udp4' ? 'IPv4' : 'IPv6', port: this.remote.port };
+  }
+
+  /** @internal A datagram for this socket (the port space chose it). */
+  deliver(src: Ip6, srcPort: number, ifindex: number, payload: Uint8Array): void {
+    if (this.closed) return;
+    if (this.remote && (this.remote.port !== srcPort || !this.remote.addr.every((b, i) => b === src[i]))) return; // connected: only the peer
+    const rinfo: RemoteInfo = { address: this.host.format(src, ifindex), family: 'IPv6', port: srcPort, size: payload.length };
+    this.emit('message', Buffer.from(payload), rinfo);
+  }
+
+  private parseDest(address: string): { addr: Ip6; ifindex?: number } {
+    if (this.type === 'udp4') return { addr: mapped(address) };
+    const z = parseIp6Zoned(address);
+    if (isMulticast(z.addr) && z.zone === undefined && isLinkLocal(z.addr)) throw err('ERR_ZONE_REQUIRED', `${address} needs a zone`);
+    return { addr: z.addr, ifindex: z.zone !== undefined ? this.host.zoneIndex(z.zone) : undefined };
+  }
+}
+
+function toBytes(msg: Uint8Array | string | Array<Uint8Array | string>): Uint8Array {
+  if (typeof msg === 'string') return Buffer.from(msg);
+  if (Array.isArray(msg)) return Buffer.concat(msg.map((m) => (typeof m === 'string' ? Buffer.from(m) : Buffer.from(m))));
+  if (msg instanceof Uint8Array) return msg;
+  throw invalidArg('msg', 'a Buffer, TypedArray, string or array of them', msg);
+}
+
+/** a.b.c.d → ::ffff:a.b.c.d (RFC 4291 §2.5.5.2). */
+function mapped(v4: string): Ip6 {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(v4);
+  if (!m || m.slice(1).some((x) => Number(x) > 255)) throw new WasagiError('ERR_INVALID_ADDRESS', `Invalid IPv4 address ${JSON.stringify(v4)}`);
+  const a = new Uint8Array(16);
+  a[10] = 0xff;
+  a[11] = 0xff;
+  m.slice(1).forEach((x, i) => (a[12 + i] = Number(x)));
+  return a;
+}
