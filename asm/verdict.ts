@@ -144,7 +144,7 @@ export const enum Counter {
   Icmp6OutRouterSolicits = 25,
   Icmp6OutNeighborSolicits = 26,
   Icmp6OutNeighborAdvertisements = 27,
-  Udp6InDatagrams = 28,
+  Udp6InDatagrams = 28, // counted by the control plane, which holds the sockets
   Udp6NoPorts = 29,
   Udp6InErrors = 30,
   Udp6InCsumErrors = 31,

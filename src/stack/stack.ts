@@ -120,7 +120,7 @@ export interface InterfaceOptions {
 /** Counters that only the control plane sees (the rest live in WASM memory). */
 const TS_COUNTERS = [
   'Udp6NoPorts',
-  'Udp6InDatagramsDelivered',
+  'Udp6InDatagrams',
   'Ip6OutNoRoutes',
   'NdResolveForTentative',
   'EventsLost',
@@ -231,7 +231,7 @@ export class Stack extends EventEmitter {
       if (!isMulticast(dst)) this.sendIcmpError(iface, invoking, linkMulticast, ICMP6_DST_UNREACH, 4, 0);
       return;
     }
-    this.tsCounters.Udp6InDatagramsDelivered++;
+    this.tsCounters.Udp6InDatagrams++;
     try {
       sock.request.owner.deliver(src.slice(), srcPort, iface.ifindex, udp.slice(8, len));
     } catch (e) {
