@@ -38,6 +38,7 @@ import { showAddr, type AddrInfo } from '../../src/stack/show.js';
 import { formatIp6, parseIp6, prefixMatch, solicitedNode } from '../../src/wire/address.js';
 import type { ManagedAddress } from '../../src/addrconf/addresses.js';
 import { createNamespace, deleteNamespace, delay, ip, makeTempDir, nsName, run, runInNs, spawnInNs, type ProcHandle } from '../../bench/netns.js';
+import { kernelMac, sysctl, until } from '../support/interop.js';
 
 function which(tool: string): boolean {
   return ['/usr/sbin', '/usr/bin', '/sbin', '/bin'].some((d) => existsSync(join(d, tool)));
@@ -59,27 +60,8 @@ const skip = skipReason();
 
 // --- helpers ------------------------------------------------------------------------
 
-async function until(cond: () => boolean, timeoutMs: number, step = 20): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() >= end) return false;
-    await delay(step);
-  }
-  return true;
-}
 
-/** `sysctl -w name=value` inside `ns`, through /proc/sys (no procps needed). */
-async function sysctl(ns: string, setting: string): Promise<void> {
-  const [name, value] = setting.split('=');
-  const file = `/proc/sys/${name.replaceAll('.', '/')}`;
-  const r = await runInNs(ns, ['sh', '-c', 'echo "$1" > "$2"', 'sh', value, file], { timeoutMs: 10_000 });
-  assert.equal(r.code, 0, `sysctl -w ${setting} in ${ns}: ${r.stderr}`);
-}
 
-async function kernelMac(ns: string, dev: string): Promise<string> {
-  const j = JSON.parse(await ip(['-j', 'link', 'show', dev], ns)) as Array<{ address: string }>;
-  return j[0].address;
-}
 
 interface KernelAddr {
   local: string;

@@ -38,9 +38,9 @@ import { parseIp6 } from '../../src/wire/address.js';
 import { loadAddon } from '../../src/device/tap.js';
 import { createNamespace, deleteNamespace, delay, ip, makeTempDir, nsName, run, runInNs, spawnInNs, type ProcHandle } from '../../bench/netns.js';
 import { parsePing, type PingSummary } from '../../bench/ping-parse.js';
+import { PY, kernelMac, until } from '../support/interop.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const PY = '/usr/bin/python3'; // Debian's, where python3-scapy installs (a pyenv python3 may shadow it)
 const SCAPY_HELPER = join(root, 'test/interop/scapy/ipv6_core.py');
 
 function which(tool: string): boolean {
@@ -173,19 +173,7 @@ function describeRows(rows: Row[], t0: number): string {
     .join('\n');
 }
 
-async function kernelMac(ns: string, dev: string): Promise<string> {
-  const j = JSON.parse(await ip(['-j', 'link', 'show', dev], ns)) as Array<{ address: string }>;
-  return j[0].address;
-}
 
-async function until(cond: () => boolean, timeoutMs: number, step = 10): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() >= end) return false;
-    await delay(step);
-  }
-  return true;
-}
 
 /** Counters (MIB and drops) that moved between two snapshots. */
 function moved(before: Record<string, number>, after: Record<string, number>, ignore: readonly string[] = []): Record<string, number> {
@@ -435,7 +423,7 @@ describe('IPv6 core: fragments, extension headers and ICMPv6 errors against the 
       const sent = await send({ ...c.recipe, src: c.src });
       const answered = 'silence' in c.expect ? () => true : () => snap().Icmp6OutMsgs > c0.Icmp6OutMsgs;
       const judged = () => c.proof.every((k) => snap()[k] > c0[k]);
-      const got = await until(() => judged() && answered(), 3000);
+      const got = await until(() => judged() && answered(), 3000, 10);
       await delay(150); // anything else it would send
       const c1 = snap();
       const rows = (await dissect(s, tap, pcap, `eth.src == ${MAC} && ipv6.dst == ${c.src} && icmpv6 && !(icmpv6.type >= 133 && icmpv6.type <= 137)`)).filter((f) => f.t >= t0 - 5);
@@ -471,7 +459,7 @@ describe('IPv6 core: fragments, extension headers and ICMPv6 errors against the 
     const c0 = snap();
     const t0 = Date.now();
     const sent = await send({ op: 'udp', count: 20, sport: 41000, dport: 9, src: CASE_SRC.udpburst });
-    const got = await until(() => snap().UDP_NO_PORT - c0.UDP_NO_PORT >= 20, 3000);
+    const got = await until(() => snap().UDP_NO_PORT - c0.UDP_NO_PORT >= 20, 3000, 10);
     await delay(150);
     const c1 = snap();
     const rows = (await dissect(s, tap, pcap, `ipv6.src == ${CASE_SRC.udpburst} || ipv6.dst == ${CASE_SRC.udpburst}`)).filter((f) => f.t >= t0 - 5);
@@ -501,12 +489,12 @@ describe('IPv6 core: fragments, extension headers and ICMPv6 errors against the 
     const t0 = Date.now();
     const sent = await send({ op: 'overlap', src, ident: 0x5722a001, echoId: 0x0301, size: 3000 });
     // 4 fragments: the first two, the overlapping one, the last.
-    const judged = await until(() => snap().Ip6ReasmReqds - c0.Ip6ReasmReqds >= 4, 3000);
+    const judged = await until(() => snap().Ip6ReasmReqds - c0.Ip6ReasmReqds >= 4, 3000, 10);
     await delay(150);
     const c1 = snap();
     const t1 = Date.now();
     const sent2 = await send({ op: 'fragecho', src, ident: 0x5722a002, echoId: 0x0302, size: 3000 });
-    const answered = await until(() => snap().Ip6FragOKs > c1.Ip6FragOKs, 3000);
+    const answered = await until(() => snap().Ip6FragOKs > c1.Ip6FragOKs, 3000, 10);
     await delay(100);
     const c2 = snap();
     const all = (await dissect(s, tap, pcap, `eth.src == ${MAC} && ipv6.dst == ${src} && (ipv6.fraghdr || icmpv6.type == 129)`)).filter((f) => f.t >= t0 - 5);
@@ -646,7 +634,7 @@ scapy: ${fl.join(' ')} (frames, ms, ENOBUFS retries, frame length)\nping during:
 
     // scapy: a PTB quoting that reply (its id and sequence number), cut to 1280 bytes.
     const sent = await send({ op: 'ptb', src: K_ADDR, mtu: 1280, quotedSrc: W_ADDR, quotedDst: K_ADDR, echoId: before0[0].echoId[0], seq: before0[0].echoSeq[0], dataLen: 1400 });
-    const got = await until(() => s.counters().mib.Icmp6InPktTooBigs > c0.Icmp6InPktTooBigs, 3000);
+    const got = await until(() => s.counters().mib.Icmp6InPktTooBigs > c0.Icmp6InPktTooBigs, 3000, 10);
     assert.ok(got, `PTB not counted (Icmp6InPktTooBigs); drops moved ${JSON.stringify(moved(c0, s.counters().mib))}; frame ${sent[1]}`);
     assert.equal(s.pmtu.pmtu(kaddr, 1500), 1280, 'the path MTU after the PTB');
     ptbDone = true;

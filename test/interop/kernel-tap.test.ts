@@ -18,6 +18,7 @@ import { loadAddon } from '../../src/device/tap.js';
 import { warmUp as warmUpJit } from '../../src/stack/warmup.js';
 import { createNamespace, createTap, deleteNamespace, ip, nsName, run, runInNs, spawnInNs, delay, type ProcHandle } from '../../bench/netns.js';
 import { parsePing } from '../../bench/ping-parse.js';
+import { kernelMac } from '../support/interop.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -37,10 +38,6 @@ const skip = skipReason();
 const WASAGI_MAC = '02:00:5e:00:00:02';
 const WASAGI_LL = 'fe80::5eff:fe00:2'; // modified EUI-64 of 02:00:5e:00:00:02 (RFC 4291 App. A)
 
-async function kernelMac(ns: string, dev: string): Promise<string> {
-  const j = JSON.parse(await ip(['-j', 'link', 'show', dev], ns)) as Array<{ address: string }>;
-  return j[0].address;
-}
 
 /** Pings from the namespace until one reply arrives (the kernel's link needs a moment). */
 async function warmUp(ns: string, dest: string): Promise<void> {

@@ -30,9 +30,9 @@ import type { PcapDevice } from '../../src/device/pcap.js';
 import { formatIp6, formatMac, parseIp6 } from '../../src/wire/address.js';
 import { loadAddon } from '../../src/device/tap.js';
 import { createNamespace, deleteNamespace, delay, ip, makeTempDir, nsName, run, runInNs, spawnInNs, type ProcHandle } from '../../bench/netns.js';
+import { PY, kernelMac, sysctl, until } from '../support/interop.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const PY = '/usr/bin/python3'; // Debian's, where python3-scapy installs (a pyenv python3 may shadow it)
 const SCAPY_SENDER = join(root, 'test/interop/scapy/send_redirect.py');
 
 function which(tool: string): boolean {
@@ -93,10 +93,6 @@ function describeFrames(fs: Frame[], t0: number): string {
   return fs.map((f) => `  +${(f.t - t0).toFixed(0)}ms ${f.ethSrc}>${f.ethDst} ${f.src}>${f.dst} hlim=${f.hlim} type=${f.type}${f.target ? ` target=${f.target}` : ''}`).join('\n');
 }
 
-async function kernelMac(ns: string, dev: string): Promise<string> {
-  const j = JSON.parse(await ip(['-j', 'link', 'show', dev], ns)) as Array<{ address: string }>;
-  return j[0].address;
-}
 
 /** The kernel's link-local address on `dev`, once it is no longer tentative. */
 async function kernelLinkLocal(ns: string, dev: string, timeoutMs = 10_000): Promise<string> {
@@ -112,22 +108,7 @@ async function kernelLinkLocal(ns: string, dev: string, timeoutMs = 10_000): Pro
   throw new Error(`no usable link-local address on ${dev} in ${ns}: ${last}`);
 }
 
-async function until(cond: () => boolean, timeoutMs: number, step = 20): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() >= end) return false;
-    await delay(step);
-  }
-  return true;
-}
 
-/** `sysctl -w name=value` inside `ns`, through /proc/sys (no procps needed). */
-async function sysctl(ns: string, setting: string): Promise<void> {
-  const [name, value] = setting.split('=');
-  const file = `/proc/sys/${name.replaceAll('.', '/')}`;
-  const r = await runInNs(ns, ['sh', '-c', 'echo "$1" > "$2"', 'sh', value, file], { timeoutMs: 10_000 });
-  assert.equal(r.code, 0, `sysctl -w ${setting} in ${ns}: ${r.stderr}`);
-}
 
 const macOf = (m: Uint8Array | undefined): string | undefined => (m ? formatMac(m) : undefined);
 
