@@ -27,41 +27,22 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Stack } from '../../src/stack/stack.js';
 import type { StackEvent } from '../../src/stack/events.js';
 import type { PcapDevice } from '../../src/device/pcap.js';
 import { MemoryLink } from '../../src/device/memory.js';
-import { loadAddon, openTap, type TapDevice } from '../../src/device/tap.js';
+import { openTap, type TapDevice } from '../../src/device/tap.js';
 import { showAddr, type AddrInfo } from '../../src/stack/show.js';
 import { formatIp6, parseIp6, prefixMatch, solicitedNode } from '../../src/wire/address.js';
 import type { ManagedAddress } from '../../src/addrconf/addresses.js';
 import { createNamespace, deleteNamespace, delay, ip, makeTempDir, nsName, run, runInNs, spawnInNs, type ProcHandle } from '../../bench/netns.js';
-import { kernelMac, sysctl, until } from '../support/interop.js';
+import { interopSkipReason, kernelMac, sysctl, until } from '../support/interop.js';
 
-function which(tool: string): boolean {
-  return ['/usr/sbin', '/usr/bin', '/sbin', '/bin'].some((d) => existsSync(join(d, tool)));
-}
-
-function skipReason(): string | undefined {
-  if (process.getuid?.() !== 0) return 'needs root';
-  if (!existsSync('/dev/net/tun')) return 'needs /dev/net/tun';
-  for (const tool of ['ip', 'tshark', 'radvd']) if (!which(tool)) return `needs ${tool} (apt-get install ${tool === 'ip' ? 'iproute2' : tool})`;
-  try {
-    loadAddon();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  return undefined;
-}
-
-const skip = skipReason();
+const skip = interopSkipReason([['ip', 'iproute2'], ['tshark', 'tshark'], ['radvd', 'radvd']]);
 
 // --- helpers ------------------------------------------------------------------------
-
-
-
 
 interface KernelAddr {
   local: string;

@@ -28,41 +28,21 @@
 
 import { after, before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Stack } from '../../src/stack/stack.js';
 import type { PcapDevice } from '../../src/device/pcap.js';
 import { parseIp6 } from '../../src/wire/address.js';
-import { loadAddon } from '../../src/device/tap.js';
+
 import { createNamespace, deleteNamespace, delay, ip, makeTempDir, nsName, run, runInNs, spawnInNs, type ProcHandle } from '../../bench/netns.js';
 import { parsePing, type PingSummary } from '../../bench/ping-parse.js';
-import { PY, kernelMac, until } from '../support/interop.js';
+import { PY, interopSkipReason, kernelMac, until } from '../support/interop.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const SCAPY_HELPER = join(root, 'test/interop/scapy/ipv6_core.py');
 
-function which(tool: string): boolean {
-  return ['/usr/sbin', '/usr/bin', '/sbin', '/bin'].some((d) => existsSync(join(d, tool)));
-}
-
-function skipReason(): string | undefined {
-  if (process.getuid?.() !== 0) return 'needs root';
-  if (!existsSync('/dev/net/tun')) return 'needs /dev/net/tun';
-  for (const [tool, pkg] of [['ip', 'iproute2'], ['ping', 'iputils-ping'], ['tshark', 'tshark']]) if (!which(tool)) return `needs ${tool} (apt-get install ${pkg})`;
-  if (!existsSync(PY)) return `needs ${PY} (apt-get install python3-scapy)`;
-  const s = spawnSync(PY, ['-c', 'import scapy.all'], { stdio: 'ignore', timeout: 30_000 });
-  if (s.status !== 0) return `needs scapy for ${PY} (apt-get install python3-scapy)`;
-  try {
-    loadAddon();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  return undefined;
-}
-
-const skip = skipReason();
+const skip = interopSkipReason([['ip', 'iproute2'], ['ping', 'iputils-ping'], ['tshark', 'tshark']], { scapy: true });
 
 // --- addresses ----------------------------------------------------------------------
 
@@ -172,8 +152,6 @@ function describeRows(rows: Row[], t0: number): string {
     )
     .join('\n');
 }
-
-
 
 /** Counters (MIB and drops) that moved between two snapshots. */
 function moved(before: Record<string, number>, after: Record<string, number>, ignore: readonly string[] = []): Record<string, number> {

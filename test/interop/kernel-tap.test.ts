@@ -8,36 +8,23 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Stack } from '../../src/stack/stack.js';
 import { parseIp6 } from '../../src/wire/address.js';
-import { loadAddon } from '../../src/device/tap.js';
+
 import { warmUp as warmUpJit } from '../../src/stack/warmup.js';
 import { createNamespace, createTap, deleteNamespace, ip, nsName, run, runInNs, spawnInNs, delay, type ProcHandle } from '../../bench/netns.js';
 import { parsePing } from '../../bench/ping-parse.js';
-import { kernelMac } from '../support/interop.js';
+import { interopSkipReason, kernelMac } from '../support/interop.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
-function skipReason(): string | undefined {
-  if (process.getuid?.() !== 0) return 'needs root';
-  if (!existsSync('/dev/net/tun')) return 'needs /dev/net/tun';
-  for (const tool of ['/usr/sbin/ip', '/usr/bin/ping'].filter((t) => !existsSync(t) && !existsSync(t.replace('/usr', '')))) return `needs ${tool}`;
-  try {
-    loadAddon();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  return undefined;
-}
-
-const skip = skipReason();
+const skip = interopSkipReason([['ip', 'iproute2'], ['ping', 'iputils-ping']]);
 const WASAGI_MAC = '02:00:5e:00:00:02';
 const WASAGI_LL = 'fe80::5eff:fe00:2'; // modified EUI-64 of 02:00:5e:00:00:02 (RFC 4291 App. A)
-
 
 /** Pings from the namespace until one reply arrives (the kernel's link needs a moment). */
 async function warmUp(ns: string, dest: string): Promise<void> {

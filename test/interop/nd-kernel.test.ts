@@ -19,8 +19,8 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+
+import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Stack } from '../../src/stack/stack.js';
@@ -28,33 +28,14 @@ import type { StackEvent } from '../../src/stack/events.js';
 import type { Interface } from '../../src/stack/interface.js';
 import type { PcapDevice } from '../../src/device/pcap.js';
 import { formatIp6, formatMac, parseIp6 } from '../../src/wire/address.js';
-import { loadAddon } from '../../src/device/tap.js';
+
 import { createNamespace, deleteNamespace, delay, ip, makeTempDir, nsName, run, runInNs, spawnInNs, type ProcHandle } from '../../bench/netns.js';
-import { PY, kernelMac, sysctl, until } from '../support/interop.js';
+import { PY, interopSkipReason, kernelMac, sysctl, until } from '../support/interop.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const SCAPY_SENDER = join(root, 'test/interop/scapy/send_redirect.py');
 
-function which(tool: string): boolean {
-  return ['/usr/sbin', '/usr/bin', '/sbin', '/bin'].some((d) => existsSync(join(d, tool)));
-}
-
-function skipReason(): string | undefined {
-  if (process.getuid?.() !== 0) return 'needs root';
-  if (!existsSync('/dev/net/tun')) return 'needs /dev/net/tun';
-  for (const tool of ['ip', 'tshark', 'radvd']) if (!which(tool)) return `needs ${tool} (apt-get install ${tool === 'ip' ? 'iproute2' : tool})`;
-  if (!existsSync(PY)) return `needs ${PY} (apt-get install python3-scapy)`;
-  const s = spawnSync(PY, ['-c', 'import scapy'], { stdio: 'ignore', timeout: 20_000 });
-  if (s.status !== 0) return `needs scapy for ${PY} (apt-get install python3-scapy)`;
-  try {
-    loadAddon();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  return undefined;
-}
-
-const skip = skipReason();
+const skip = interopSkipReason([['ip', 'iproute2'], ['tshark', 'tshark'], ['radvd', 'radvd']], { scapy: true });
 
 // --- helpers ------------------------------------------------------------------------
 
@@ -93,7 +74,6 @@ function describeFrames(fs: Frame[], t0: number): string {
   return fs.map((f) => `  +${(f.t - t0).toFixed(0)}ms ${f.ethSrc}>${f.ethDst} ${f.src}>${f.dst} hlim=${f.hlim} type=${f.type}${f.target ? ` target=${f.target}` : ''}`).join('\n');
 }
 
-
 /** The kernel's link-local address on `dev`, once it is no longer tentative. */
 async function kernelLinkLocal(ns: string, dev: string, timeoutMs = 10_000): Promise<string> {
   const end = Date.now() + timeoutMs;
@@ -107,8 +87,6 @@ async function kernelLinkLocal(ns: string, dev: string, timeoutMs = 10_000): Pro
   }
   throw new Error(`no usable link-local address on ${dev} in ${ns}: ${last}`);
 }
-
-
 
 const macOf = (m: Uint8Array | undefined): string | undefined => (m ? formatMac(m) : undefined);
 
