@@ -18,7 +18,15 @@ export type ErrorCode =
   | 'ERR_MESSAGE_TOO_BIG'
   | 'ERR_TAP_UNAVAILABLE'
   | 'ERR_WASM_LAYOUT'
-  | 'ERR_CTL';
+  | 'ERR_CTL'
+  | 'ERR_FRAGMENT_DF'
+  | 'ERR_SOCKET_BAD_TYPE'
+  | 'ERR_SOCKET_BAD_PORT'
+  | 'ERR_SOCKET_ALREADY_BOUND'
+  | 'ERR_SOCKET_DGRAM_NOT_RUNNING'
+  | 'ERR_SOCKET_DGRAM_IS_CONNECTED'
+  | 'ERR_SOCKET_DGRAM_NOT_CONNECTED'
+  | 'ERR_MISSING_ARGS';
 
 /** An error with a stable code; `cause` keeps the underlying error when there is one. */
 export class WasagiError extends Error {

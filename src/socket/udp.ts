@@ -5,9 +5,14 @@
 // src/socket/portspace.ts). The stack calls `deliver` for datagrams and sends
 // through the `UdpHost` it passes in; sockets never touch devices.
 //
-// Not yet: udp4 traffic (IPv4 arrives with the dual-stack issue: udp4 sockets
-// can bind, to reserve their port space, but cannot send), multicast
-// membership, TTL options.
+// Both families: a udp4 socket speaks IPv4; a udp6 socket speaks IPv6 and,
+// without V6ONLY, IPv4 too through IPv4-mapped addresses (::ffff:a.b.c.d,
+// RFC 4291 §2.5.5.2, RFC 3493 §3.7). Addresses are mapped inside the stack
+// for both; only what users see is dotted for udp4 sockets.
+//
+// Not here: SO_REUSEPORT, IP_MULTICAST_LOOP (the stack does not loop its own
+// datagrams back), source-specific membership (addSourceSpecificMembership),
+// setRecvBufferSize/setSendBufferSize (datagrams are delivered at once).
 
 import { EventEmitter } from 'node:events';
 import { WasagiError, invalidArg } from '../errors.js';
@@ -28,6 +33,25 @@ export interface RemoteInfo {
   size: number;
 }
 
+/** One datagram to send, as the socket's options shape it. Addresses are mapped for IPv4. */
+export interface UdpSendRequest {
+  src?: Ip6;
+  srcPort: number;
+  dst: Ip6;
+  dstPort: number;
+  /** Interface a scoped destination or a bound socket pins. */
+  ifindex?: number;
+  payload: Uint8Array;
+  /** setTTL (unicast hop limit / TTL); undefined: the interface's. */
+  ttl?: number;
+  /** setMulticastTTL; undefined: 1 (RFC 1112 §6.1, RFC 3493 §5.2). */
+  mcastTtl?: number;
+  /** setMulticastInterface. */
+  mcastIfindex?: number;
+  /** setBroadcast (SO_BROADCAST). */
+  broadcast: boolean;
+}
+
 /** What a socket needs from the stack. */
 export interface UdpHost {
   readonly ports: UdpPorts;
@@ -35,10 +59,14 @@ export interface UdpHost {
   isLocal(addr: Ip6): boolean;
   /** Interface index for a zone name/number, or throws ERR_UNKNOWN_ZONE. */
   zoneIndex(zone: string): number;
+  /** Interface holding IPv4 address `addr` (mapped), if ours. */
+  v4Ifindex(addr: Ip6): number | undefined;
   /** Sends a datagram; returns an error code or undefined. */
-  sendUdp(src: Ip6 | undefined, srcPort: number, dst: Ip6, dstPort: number, ifindex: number | undefined, payload: Uint8Array): string | undefined;
+  sendUdp(req: UdpSendRequest): string | undefined;
   /** Formats an address with its zone when link-local. */
   format(addr: Ip6, ifindex: number | undefined): string;
+  /** Joins or leaves a group (mapped for IPv4) on an interface (undefined: the stack's choice); an error code or undefined. */
+  membership(join: boolean, group: Ip6, ifindex: number | undefined): string | undefined;
 }
 
 export interface SocketOptions {
@@ -60,6 +88,12 @@ export class UdpSocket extends EventEmitter {
   private closed = false;
   private binding = false;
   private readonly v6onlyOption: boolean | undefined;
+  private ttl?: number;
+  private mcastTtl?: number;
+  private mcastIfindex?: number;
+  private broadcast = false;
+  /** Groups this socket joined: ifindex|group text → what to leave on close. */
+  private readonly groups = new Map<string, { group: Ip6; ifindex: number | undefined }>();
   /** @internal the PortSpace handle */
   handle?: unknown;
 
@@ -190,8 +224,27 @@ export class UdpSocket extends EventEmitter {
         else this.emit('error', e);
         return;
       }
-      const src = this.bound && !isUnspecified(this.bound.addr) ? this.bound.addr : undefined;
-      const code = this.type === 'udp4' ? 'ENETUNREACH' : this.host.sendUdp(src, this.bound!.port, dst.addr, port, dst.ifindex ?? this.bound?.ifindex, copy);
+      const b = this.bound!;
+      const wildcard = isUnspecified(b.addr) || (isMappedAddr(b.addr) && b.addr[12] === 0 && b.addr[13] === 0 && b.addr[14] === 0 && b.addr[15] === 0);
+      const src = wildcard ? undefined : b.addr;
+      let code: string | undefined;
+      // udpv6_sendmsg: a V6ONLY socket cannot reach IPv4 (ENETUNREACH); one bound to a mapped address cannot reach IPv6.
+      if (this.type === 'udp6' && isMappedAddr(dst.addr) && (this.handle as { v6only?: boolean } | undefined)?.v6only) code = 'ENETUNREACH';
+      else if (this.type === 'udp6' && !isMappedAddr(dst.addr) && src && isMappedAddr(src)) code = 'ENETUNREACH';
+      else {
+        code = this.host.sendUdp({
+          src,
+          srcPort: b.port,
+          dst: dst.addr,
+          dstPort: port,
+          ifindex: dst.ifindex ?? b.ifindex,
+          payload: copy,
+          ttl: this.ttl,
+          mcastTtl: this.mcastTtl,
+          mcastIfindex: this.mcastIfindex,
+          broadcast: this.broadcast,
+        });
+      }
       const e = code ? Object.assign(err(code, `send ${code} ${address ?? ''}:${port}`), { syscall: 'send' }) : null;
       if (cb) cb(e, e ? 0 : copy.length);
       else if (e) this.emit('error', e);
@@ -205,6 +258,8 @@ export class UdpSocket extends EventEmitter {
   close(cb?: () => void): this {
     if (this.closed) throw err('ERR_SOCKET_DGRAM_NOT_RUNNING', 'Not running');
     this.closed = true;
+    for (const g of this.groups.values()) this.host.membership(false, g.group, g.ifindex);
+    this.groups.clear();
     if (this.handle !== undefined) this.host.ports.unbind(this.handle);
     this.handle = undefined;
     if (cb) this.once('close', cb);
@@ -226,20 +281,157 @@ export class UdpSocket extends EventEmitter {
     return { address: this.host.format(this.remote.addr, this.remote.ifindex), family: this.type === 'udp4' ? 'IPv4' : 'IPv6', port: this.remote.port };
   }
 
-  /** @internal A datagram for this socket (the port space chose it). */
-  deliver(src: Ip6, srcPort: number, ifindex: number, payload: Uint8Array): void {
-    if (this.closed) return;
-    if (this.remote && (this.remote.port !== srcPort || !this.remote.addr.every((b, i) => b === src[i]))) return; // connected: only the peer
-    const rinfo: RemoteInfo = { address: this.host.format(src, ifindex), family: 'IPv6', port: srcPort, size: payload.length };
+  /** @internal A datagram for this socket (the port space chose it); `src` is mapped for IPv4. */
+  deliver(src: Ip6, srcPort: number, ifindex: number, payload: Uint8Array): boolean {
+    if (this.closed) return false;
+    if (this.remote && (this.remote.port !== srcPort || !this.remote.addr.every((b, i) => b === src[i]))) return false; // connected: only the peer
+    // udpv6_recvmsg shows an IPv4 sender as ::ffff:a.b.c.d (RFC 3493 §3.7); a udp4 socket as a.b.c.d.
+    const rinfo: RemoteInfo =
+      this.type === 'udp4'
+        ? { address: `${src[12]}.${src[13]}.${src[14]}.${src[15]}`, family: 'IPv4', port: srcPort, size: payload.length }
+        : { address: this.host.format(src, ifindex), family: 'IPv6', port: srcPort, size: payload.length };
     this.emit('message', Buffer.from(payload), rinfo);
+    return true;
+  }
+
+  /**
+   * @internal An ICMP error about a datagram this socket sent to [dst]:port.
+   * Like Linux without IP_RECVERR, only a connected socket hears of it
+   * (RFC 1122 §4.1.3.3): 'error' with ECONNREFUSED for Port Unreachable.
+   */
+  icmpError(dst: Ip6, port: number, code: 'ECONNREFUSED' | 'EHOSTUNREACH'): void {
+    if (this.closed || !this.remote || this.remote.port !== port || !this.remote.addr.every((b, i) => b === dst[i])) return;
+    const e = Object.assign(err(code, `recv ${code}`), { syscall: 'recv', errno: code === 'ECONNREFUSED' ? -111 : -113 });
+    queueMicrotask(() => this.emit('error', e));
+  }
+
+  // --- options (Node's dgram.Socket; errors as libuv/Linux give them) ---------------
+
+  private requireBound(syscall: string): void {
+    if (this.closed) throw err('ERR_SOCKET_DGRAM_NOT_RUNNING', 'Not running');
+    // libuv has no descriptor before bind: the option calls fail with EBADF.
+    if (!this.bound) throw Object.assign(err('EBADF', `${syscall} EBADF`), { syscall, errno: -9 });
+  }
+
+  private errno(code: string, syscall: string): WasagiError {
+    const n: Record<string, number> = { EINVAL: -22, EADDRINUSE: -98, EADDRNOTAVAIL: -99, ENODEV: -19, EACCES: -13 };
+    return Object.assign(err(code, `${syscall} ${code}`), { syscall, errno: n[code] });
+  }
+
+  /** IP_TTL / IPV6_UNICAST_HOPS: 1–255. */
+  setTTL(ttl: number): number {
+    if (typeof ttl !== 'number') throw invalidArg('ttl', 'a number', ttl);
+    this.requireBound('setTTL');
+    if (!Number.isInteger(ttl) || ttl < 1 || ttl > 255) throw this.errno('EINVAL', 'setTTL');
+    this.ttl = ttl;
+    return ttl;
+  }
+
+  /** IP_MULTICAST_TTL / IPV6_MULTICAST_HOPS: 0–255 (default 1). */
+  setMulticastTTL(ttl: number): number {
+    if (typeof ttl !== 'number') throw invalidArg('ttl', 'a number', ttl);
+    this.requireBound('setMulticastTTL');
+    if (!Number.isInteger(ttl) || ttl < 0 || ttl > 255) throw this.errno('EINVAL', 'setMulticastTTL');
+    this.mcastTtl = ttl;
+    return ttl;
+  }
+
+  /** SO_BROADCAST: needed to send to 255.255.255.255 or a directed broadcast (else EACCES). */
+  setBroadcast(flag: boolean): void {
+    this.requireBound('setBroadcast');
+    this.broadcast = !!flag;
+  }
+
+  /** IP_MULTICAST_LOOP: accepted; the stack never loops its datagrams back. */
+  setMulticastLoopback(flag: boolean): boolean {
+    this.requireBound('setMulticastLoopback');
+    return flag;
+  }
+
+  /**
+   * IP_MULTICAST_IF / IPV6_MULTICAST_IF: udp4 takes one of our IPv4
+   * addresses (EADDRNOTAVAIL otherwise), udp6 a zone (`::%eth0`, `::%2`).
+   */
+  setMulticastInterface(interfaceAddress: string): void {
+    if (typeof interfaceAddress !== 'string') throw invalidArg('interfaceAddress', 'a string', interfaceAddress);
+    this.requireBound('setMulticastInterface');
+    this.mcastIfindex = this.interfaceOf(interfaceAddress, 'setMulticastInterface');
+  }
+
+  private interfaceOf(text: string, syscall: string): number | undefined {
+    if (this.type === 'udp4') {
+      let a: Ip6;
+      try {
+        a = mapped(text);
+      } catch {
+        throw this.errno('EINVAL', syscall);
+      }
+      if (a.subarray(12).every((x) => x === 0)) return undefined; // INADDR_ANY: the routing table decides
+      const i = this.host.v4Ifindex(a);
+      if (i === undefined) throw this.errno('EADDRNOTAVAIL', syscall);
+      return i;
+    }
+    const pct = text.indexOf('%');
+    if (pct < 0) return undefined;
+    try {
+      return this.host.zoneIndex(text.slice(pct + 1));
+    } catch {
+      throw this.errno('EINVAL', syscall);
+    }
+  }
+
+  /** IP_ADD_MEMBERSHIP / IPV6_JOIN_GROUP: MLD (RFC 3810) or IGMP (RFC 3376) joins for the first socket. */
+  addMembership(multicastAddress: string, multicastInterface?: string): void {
+    this.membership(true, multicastAddress, multicastInterface);
+  }
+
+  /** IP_DROP_MEMBERSHIP / IPV6_LEAVE_GROUP: EADDRNOTAVAIL when this socket had not joined. */
+  dropMembership(multicastAddress: string, multicastInterface?: string): void {
+    this.membership(false, multicastAddress, multicastInterface);
+  }
+
+  private membership(join: boolean, multicastAddress: string, multicastInterface: string | undefined): void {
+    const syscall = join ? 'addMembership' : 'dropMembership';
+    if (this.closed) throw err('ERR_SOCKET_DGRAM_NOT_RUNNING', 'Not running');
+    if (typeof multicastAddress !== 'string') throw Object.assign(err('ERR_MISSING_ARGS', 'The "multicastAddress" argument must be specified'), {});
+    let group: Ip6;
+    try {
+      group = this.type === 'udp4' ? mapped(multicastAddress) : parseIp6Zoned(multicastAddress).addr;
+    } catch {
+      throw this.errno('EINVAL', syscall);
+    }
+    const isGroup = this.type === 'udp4' ? (group[12] & 0xf0) === 0xe0 : isMulticast(group);
+    if (!isGroup) throw this.errno('EINVAL', syscall);
+    const ifindex = multicastInterface === undefined ? undefined : this.interfaceOf(multicastInterface, syscall);
+    const key = `${ifindex ?? '*'}|${formatIp6(group)}`;
+    if (join && this.groups.has(key)) throw this.errno('EADDRINUSE', syscall);
+    if (!join && !this.groups.has(key)) throw this.errno('EADDRNOTAVAIL', syscall);
+    const code = this.host.membership(join, group, ifindex);
+    if (code) throw this.errno(code, syscall);
+    if (join) this.groups.set(key, { group, ifindex });
+    else this.groups.delete(key);
+  }
+
+  /** Like Node's: the socket keeps no event-loop handle of its own, so these only return the socket. */
+  ref(): this {
+    return this;
+  }
+
+  unref(): this {
+    return this;
   }
 
   private parseDest(address: string): { addr: Ip6; ifindex?: number } {
-    if (this.type === 'udp4') return { addr: mapped(address) };
+    if (this.type === 'udp4') return { addr: mapped(address === 'localhost' ? '127.0.0.1' : address) };
     const z = parseIp6Zoned(address);
     if (isMulticast(z.addr) && z.zone === undefined && isLinkLocal(z.addr)) throw err('ERR_ZONE_REQUIRED', `${address} needs a zone`);
     return { addr: z.addr, ifindex: z.zone !== undefined ? this.host.zoneIndex(z.zone) : undefined };
   }
+}
+
+function isMappedAddr(a: Ip6): boolean {
+  for (let i = 0; i < 10; i++) if (a[i] !== 0) return false;
+  return a[10] === 0xff && a[11] === 0xff;
 }
 
 function toBytes(msg: Uint8Array | string | Array<Uint8Array | string>): Uint8Array {

@@ -3,12 +3,13 @@
 
 import { formatIp6, formatMac, isLinkLocal, maskPrefix } from '../wire/address.js';
 import type { Stack } from './stack.js';
+import { formatV4 } from './ipv4.js';
 
 /** iproute2 prints "forever" lifetimes as 4294967295 in JSON. */
 const INFINITY_LIFETIME = 4294967295;
 
 export interface AddrInfo {
-  family: 'inet6';
+  family: 'inet6' | 'inet';
   local: string;
   prefixlen: number;
   scope: 'link' | 'global' | 'host';
@@ -57,7 +58,7 @@ export function showAddr(stack: Stack): LinkAddrs[] {
     operstate: i.up ? 'UP' : 'DOWN',
     link_type: i.device.ethernet ? 'ether' : 'none',
     ...(i.mac ? { address: formatMac(i.mac) } : {}),
-    addr_info: i.addresses.map((a) => ({
+    addr_info: i.addresses.map((a): AddrInfo => ({
       family: 'inet6' as const,
       local: formatIp6(a.addr),
       prefixlen: a.prefixLen,
@@ -71,12 +72,27 @@ export function showAddr(stack: Stack): LinkAddrs[] {
       ...(a.anycast ? { anycast: true as const } : {}),
       valid_life_time: secondsLeft(a.validUntil, now),
       preferred_life_time: a.state === 'deprecated' ? 0 : secondsLeft(a.preferredUntil, now),
-    })),
+    })).concat(
+      stack.v4.addresses(i.ifindex).map((a): AddrInfo => ({
+        family: 'inet' as const,
+        local: formatV4(a.addr),
+        prefixlen: a.prefixLen,
+        scope: 'global' as const,
+        valid_life_time: INFINITY_LIFETIME,
+        preferred_life_time: INFINITY_LIFETIME,
+      })),
+    ),
   }));
 }
 
 export function showNeigh(stack: Stack): NeighJson[] {
-  return stack.neighbors.list().map((e) => {
+  const arp: NeighJson[] = [];
+  for (const i of stack.interfaces) {
+    for (const e of stack.v4.arp(i.ifindex)?.list() ?? []) {
+      arp.push({ dst: `${e.addr[0]}.${e.addr[1]}.${e.addr[2]}.${e.addr[3]}`, dev: i.name, ...(e.mac && e.state !== 'INCOMPLETE' ? { lladdr: formatMac(e.mac) } : {}), state: [e.state] });
+    }
+  }
+  return arp.concat(stack.neighbors.list().map((e) => {
     const iface = stack.interface(e.ifindex);
     return {
       dst: formatIp6(e.addr),
@@ -85,7 +101,7 @@ export function showNeigh(stack: Stack): NeighJson[] {
       ...(e.isRouter ? { router: null } : {}),
       state: [e.state],
     };
-  });
+  }));
 }
 
 export function formatAddrText(links: LinkAddrs[]): string {
@@ -97,7 +113,7 @@ export function formatAddrText(links: LinkAddrs[]): string {
       const flags = [a.temporary && 'temporary', a.dynamic && 'dynamic', a.optimistic && 'optimistic', a.deprecated && 'deprecated', a.dadfailed && 'dadfailed', a.tentative && 'tentative', a.anycast && 'anycast']
         .filter(Boolean)
         .join(' ');
-      out.push(`    inet6 ${a.local}/${a.prefixlen} scope ${a.scope}${flags ? ` ${flags}` : ''} `);
+      out.push(`    ${a.family} ${a.local}/${a.prefixlen} scope ${a.scope}${flags ? ` ${flags}` : ''} `);
       const life = (s: number): string => (s === INFINITY_LIFETIME ? 'forever' : `${s}sec`);
       out.push(`       valid_lft ${life(a.valid_life_time)} preferred_lft ${life(a.preferred_life_time)}`);
     }
@@ -152,6 +168,16 @@ export function showRoute(stack: Stack): RouteJson[] {
   }
   for (const r of stack.staticRoutes) {
     out.push({ dst: r.prefixLength === 0 ? 'default' : `${formatIp6(r.prefix)}/${r.prefixLength}`, ...(r.via ? { gateway: formatIp6(r.via) } : {}), dev: stack.interface(r.ifindex).name, protocol: 'static', metric: 1024, flags: [], pref: 'medium' });
+  }
+  for (const i of stack.interfaces) {
+    for (const a of stack.v4.addresses(i.ifindex)) {
+      const n = ((a.addr[12] << 24) | (a.addr[13] << 16) | (a.addr[14] << 8) | a.addr[15]) >>> 0;
+      const m = a.prefixLen === 0 ? 0 : (n & ((0xffffffff << (32 - a.prefixLen)) >>> 0)) >>> 0;
+      out.push({ dst: `${m >>> 24}.${(m >>> 16) & 255}.${(m >>> 8) & 255}.${m & 255}/${a.prefixLen}`, dev: i.name, protocol: 'kernel', metric: 0, flags: [] });
+    }
+  }
+  for (const r of stack.v4.routes) {
+    out.push({ dst: r.prefixLen === 0 ? 'default' : `${formatV4(r.prefix)}/${r.prefixLen}`, ...(r.via ? { gateway: formatV4(r.via) } : {}), dev: stack.interface(r.ifindex).name, protocol: 'static', metric: 0, flags: [] });
   }
   for (const i of stack.interfaces) {
     for (const r of stack.routers.routersOf(i.ifindex)) {

@@ -59,12 +59,19 @@ import type { Device } from '../device/device.js';
 import type { MemoryLink } from '../device/memory.js';
 import { openTap, type TapOptions } from '../device/tap.js';
 import { withPcap } from '../device/pcap.js';
+import { Ipv4, formatV4, isBroadcast4, isMulticast4, looksV4, parseV4 } from './ipv4.js';
+import { isMapped, toMapped, IPPROTO_ICMP, IPPROTO_UDP } from '../wire/ipv4.js';
+import { ICMP4_DEST_UNREACH, ICMP4_ECHO_REPLY, ICMP4_ECHO_REQUEST, ICMP4_TIME_EXCEEDED, writeIcmp4 } from '../wire/icmpv4.js';
+import { EchoSocket } from '../socket/echo.js';
+import { inetSum, udp4Checksum } from './ipv4.js';
+import { UdpDemuxTable } from '../socket/udp-table.js';
 
 const ICMP6_ECHO_REQUEST = 128;
 const ICMP6_ECHO_REPLY = 129;
 const ND_HOP_LIMIT = 255; // RFC 4861 §6.1, §7.1
 const OPT_NONCE = 14; // RFC 3971 §5.3.2, used by RFC 7527 for DAD loopback detection
 const MAX_ANYCAST_DELAY_TIME = 1_000; // ms, RFC 4861 §10
+const ALL_HOSTS4 = toMapped(Uint8Array.of(224, 0, 0, 1)); // RFC 1112 §4
 
 export interface StackOptions {
   /** Time source; a ManualClock gives virtual time (no timers armed). Default: SystemClock. */
@@ -121,6 +128,8 @@ export interface InterfaceOptions {
 const TS_COUNTERS = [
   'Udp6NoPorts',
   'Udp6InDatagrams',
+  'UdpNoPorts',
+  'UdpInDatagrams',
   'Ip6OutNoRoutes',
   'NdResolveForTentative',
   'EventsLost',
@@ -152,6 +161,8 @@ export class Stack extends EventEmitter {
   /** Destination cache entries made by Redirects (RFC 4861 §8.3): ifindex|destination → target. */
   private readonly redirects = new Map<string, { ifindex: number; destination: Ip6; target: Ip6; via: Ip6 }>();
   private readonly table: NeighborTable;
+  /** IPv4: addresses, routes, ARP, ICMPv4, IGMP, reassembly (src/stack/ipv4.ts). */
+  readonly v4: Ipv4;
   /** Every address this host owns, with DAD and lifetimes (RFC 4862). */
   readonly addrconf: AddressConfig;
   /** MLDv2 listener (RFC 3810) for every group the host joins. */
@@ -164,10 +175,14 @@ export class Stack extends EventEmitter {
   readonly reassembler = new Reassembler();
   /** The UDP port space, Linux's rules with V6ONLY (paper §4). */
   readonly udpPorts = new PortSpace<UdpBindRequest & { owner: UdpSocket }>((addr, family, ifindex) => {
-    if (family === 4) return false; // no IPv4 addresses until the dual-stack work lands
+    if (family === 4) return this.v4.isLocal(addr);
     const a = this.addrconf.findAny(addr);
     return a !== undefined && (!isLinkLocal(addr) || ifindex === undefined || a.ifindex === ifindex);
   });
+  /** The port space mirrored into WASM, where datagrams are demultiplexed (issue 6 §7). */
+  private udpTable!: UdpDemuxTable;
+  /** Multicast groups joined by sockets: ifindex|group → number of sockets. */
+  private readonly socketGroups = new Map<string, { ifindex: number; group: Ip6; refs: number }>();
   /** Node's dgram, on this stack: `stack.dgram.createSocket({ type: 'udp6' })`. */
   readonly dgram = {
     createSocket: (opts: SocketOptions | 'udp6' | 'udp4', listener?: (msg: Buffer, rinfo: unknown) => void): UdpSocket => {
@@ -178,40 +193,80 @@ export class Stack extends EventEmitter {
     },
   };
   private readonly udpHost: UdpHost = {
-    ports: this.udpPorts,
-    isLocal: (a) => this.addrconf.findAny(a) !== undefined,
+    ports: {
+      bind: (req) => {
+        const r = this.udpPorts.bind(req);
+        if (r.ok) this.udpTable.syncPort(r.port, this.udpPorts.socketsOn(r.port));
+        return r;
+      },
+      unbind: (handle) => {
+        const h = handle as { port: number };
+        this.udpPorts.unbind(handle as Parameters<typeof this.udpPorts.unbind>[0]);
+        this.udpTable.syncPort(h.port, this.udpPorts.socketsOn(h.port));
+      },
+    },
+    isLocal: (a) => (isMapped(a) ? this.v4.isLocal(a) : this.addrconf.findAny(a) !== undefined),
     zoneIndex: (zone) => {
       const i = this.interfaces.find((x) => x.name === zone) ?? (/^\d+$/.test(zone) ? this.ifaces[Number(zone)] : undefined);
       if (!i) throw new WasagiError('ERR_UNKNOWN_ZONE', `unknown zone ${JSON.stringify(zone)}`);
       return i.ifindex;
     },
+    v4Ifindex: (addr) => {
+      for (const i of this.interfaces) if (this.v4.addresses(i.ifindex).some((a) => ip6Equal(a.addr, addr))) return i.ifindex;
+      return undefined;
+    },
     format: (a, ifindex) => this.formatAddr(a, ifindex !== undefined ? this.ifaces[ifindex] : undefined),
-    sendUdp: (src, srcPort, dst, dstPort, ifindex, payload) => {
+    membership: (join, group, ifindex) => this.socketMembership(join, group, ifindex),
+    sendUdp: (req) => {
       if (this.closed) return 'ERR_SOCKET_DGRAM_NOT_RUNNING';
+      const { srcPort, dst, dstPort, payload } = req;
+      const len = 8 + payload.length;
+      const writeUdp = (b: Uint8Array, o: number): void => {
+        // RFC 768 header; txBuild fills the checksum (mandatory over IPv6, RFC 8200 §8.1; always sent over IPv4, as Linux).
+        b[o] = srcPort >> 8;
+        b[o + 1] = srcPort & 0xff;
+        b[o + 2] = dstPort >> 8;
+        b[o + 3] = dstPort & 0xff;
+        b[o + 4] = len >> 8;
+        b[o + 5] = len & 0xff;
+        b[o + 6] = 0;
+        b[o + 7] = 0;
+        b.set(payload, o + 8);
+      };
+      if (isMapped(dst)) {
+        // IPv4 (a udp4 socket, or a udp6 one sending to ::ffff:a.b.c.d, RFC 4291 §2.5.5.2).
+        const mcast = isMulticast4(dst);
+        const ifindex = mcast ? (req.mcastIfindex ?? req.ifindex) : req.ifindex;
+        const r = this.v4.route(dst, ifindex);
+        if (!r) return 'ENETUNREACH';
+        if ((isBroadcast4(dst) || this.v4.isBroadcastOn(r.iface.ifindex, dst)) && !req.broadcast) return 'EACCES'; // SO_BROADCAST (Linux udp_sendmsg)
+        const from = req.src ?? this.v4.sourceFor(r.iface, r.hop);
+        if (!from) return 'EADDRNOTAVAIL';
+        this.enter();
+        try {
+          return this.v4.send(from, dst, IPPROTO_UDP, len, writeUdp, this.clock.now(), {
+            ifindex: r.iface.ifindex,
+            ttl: mcast ? (req.mcastTtl ?? 1) : req.ttl,
+            df: len + 20 <= r.iface.mtu ? undefined : false,
+          });
+        } finally {
+          this.leave();
+        }
+      }
       let iface: Interface | undefined;
+      const mcast = isMulticast(dst);
+      const pinned = req.ifindex ?? (mcast ? req.mcastIfindex : undefined);
       try {
-        iface = ifindex !== undefined ? this.ifaces[ifindex] : this.routeInterface(dst, formatIp6(dst));
+        iface = pinned !== undefined ? this.ifaces[pinned] : this.routeInterface(dst, formatIp6(dst));
       } catch (e) {
         return (e as WasagiError).code === 'ERR_ZONE_REQUIRED' ? 'EINVAL' : 'ENETUNREACH';
       }
       if (!iface) return 'ENETUNREACH';
-      const from = src ?? this.sourceFor(iface, dst);
+      const from = req.src ?? this.sourceFor(iface, dst);
       if (!from) return 'EADDRNOTAVAIL';
-      const len = 8 + payload.length;
       this.enter();
       try {
-        // RFC 768 header; the checksum (mandatory over IPv6, RFC 8200 §8.1) is txBuild's.
-        this.sendIp6(iface, from, dst, isMulticast(dst) ? 1 : iface.hopLimit, NH_UDP, len, (b, o) => {
-          b[o] = srcPort >> 8;
-          b[o + 1] = srcPort & 0xff;
-          b[o + 2] = dstPort >> 8;
-          b[o + 3] = dstPort & 0xff;
-          b[o + 4] = len >> 8;
-          b[o + 5] = len & 0xff;
-          b[o + 6] = 0;
-          b[o + 7] = 0;
-          b.set(payload, o + 8);
-        });
+        this.sendIp6(iface, from, dst, mcast ? (req.mcastTtl ?? 1) : (req.ttl ?? iface.hopLimit), NH_UDP, len, writeUdp);
       } finally {
         this.leave();
       }
@@ -219,26 +274,99 @@ export class Stack extends EventEmitter {
     },
   };
 
-  /** A UDP datagram (already validated: length, checksum) to its socket, or Port Unreachable (RFC 4443 §3.1 code 4). */
-  private deliverUdp(iface: Interface, invoking: Uint8Array, udp: Uint8Array, src: Ip6, dst: Ip6, linkMulticast: boolean): void {
+  /** A socket joins or leaves `group` (mapped for IPv4) on `ifindex` (undefined: by route); MLD or IGMP speak for the first and last. */
+  private socketMembership(join: boolean, group: Ip6, ifindex: number | undefined): string | undefined {
+    const v4 = isMapped(group);
+    let iface: Interface | undefined;
+    if (ifindex !== undefined) iface = this.ifaces[ifindex];
+    else if (v4) iface = this.v4.route(group)?.iface;
+    else iface = this.interfaces.length === 1 ? this.interfaces[0] : this.interfaces.find((i) => i.up);
+    if (!iface) return 'ENODEV';
+    const key = `${iface.ifindex}|${ip6Key(group)}`;
+    const g = this.socketGroups.get(key);
+    const now = this.clock.now();
+    this.enter();
+    try {
+      if (join) {
+        if (g) g.refs++;
+        else {
+          this.socketGroups.set(key, { ifindex: iface.ifindex, group: group.slice(), refs: 1 });
+          if (v4) this.v4.joinGroup(iface, group, now);
+          else this.handleMld(this.mld.join(iface.ifindex, group, now));
+          this.writeConfig();
+        }
+      } else {
+        if (!g) return 'EADDRNOTAVAIL';
+        if (--g.refs === 0) {
+          this.socketGroups.delete(key);
+          if (v4) this.v4.leaveGroup(iface, group, now);
+          else this.handleMld(this.mld.leave(iface.ifindex, group, now));
+          this.writeConfig();
+        }
+      }
+    } finally {
+      this.leave();
+    }
+    return undefined;
+  }
+
+  /**
+   * A UDP datagram (already validated: length, checksum) to its socket, or
+   * Port Unreachable (RFC 4443 §3.1 code 4; RFC 1122 §4.1.3.1 for IPv4).
+   * `sockIndex` is the fast path's demultiplexing answer (0xffffffff: look
+   * it up here). Multicast and broadcast datagrams go to every socket that
+   * fits (Linux __udp4_lib_mcast_deliver / __udp6_lib_mcast_deliver).
+   * Addresses are mapped for IPv4.
+   */
+  private deliverUdp(iface: Interface, invoking: Uint8Array, udp: Uint8Array, src: Ip6, dst: Ip6, linkMulticast: boolean, family: 4 | 6, sockIndex = 0xffffffff): void {
     const srcPort = (udp[0] << 8) | udp[1];
     const dstPort = (udp[2] << 8) | udp[3];
     const len = Math.min((udp[4] << 8) | udp[5], udp.length);
-    const sock = this.udpPorts.lookup(dst, dstPort, 6, iface.ifindex);
-    if (!sock) {
-      this.tsCounters.Udp6NoPorts++;
-      this.engine.countDrop(L.DropReason.UDP_NO_PORT);
-      if (!isMulticast(dst)) this.sendIcmpError(iface, invoking, linkMulticast, ICMP6_DST_UNREACH, 4, 0);
+    const group = family === 4 ? isMulticast4(dst) || this.v4.isBroadcastOn(iface.ifindex, dst) : isMulticast(dst);
+    const payload = udp.subarray(8, len);
+    const deliverTo = (owner: UdpSocket): void => {
+      try {
+        owner.deliver(src.slice(), srcPort, iface.ifindex, payload.slice());
+      } catch (e) {
+        queueMicrotask(() => {
+          throw e; // a listener's exception: uncaught, as from a dgram socket, after the stack's burst
+        });
+      }
+    };
+    if (group) {
+      const all = this.udpPorts.socketsOn(dstPort).filter(
+        (s) =>
+          (family === 6 ? s.family === 6 : s.family === 4 || !s.v6only) &&
+          (s.ifindex === undefined || s.ifindex === iface.ifindex) &&
+          (isUnspecified(s.addr) || ip6Equal(s.addr, dst) || (family === 4 && s.addr[10] === 0xff && s.addr[12] === 0 && s.addr[13] === 0 && s.addr[14] === 0 && s.addr[15] === 0)),
+      );
+      if (all.length === 0) {
+        this.tsCounters[family === 4 ? 'UdpNoPorts' : 'Udp6NoPorts']++;
+        this.engine.countDrop(L.DropReason.UDP_NO_PORT);
+        return;
+      }
+      this.tsCounters[family === 4 ? 'UdpInDatagrams' : 'Udp6InDatagrams']++;
+      for (const s of all) deliverTo(s.request.owner);
       return;
     }
-    this.tsCounters.Udp6InDatagrams++;
-    try {
-      sock.request.owner.deliver(src.slice(), srcPort, iface.ifindex, udp.slice(8, len));
-    } catch (e) {
-      queueMicrotask(() => {
-        throw e; // a listener's exception: uncaught, as from a dgram socket, after the stack's burst
-      });
+    let sock = sockIndex !== 0xffffffff ? (this.udpTable.socketAt(sockIndex) as ReturnType<typeof this.udpPorts.lookup>) : undefined;
+    if (!sock) {
+      sock = this.udpPorts.lookup(dst, dstPort, family, iface.ifindex);
+      if (sock) this.tsCounters[family === 4 ? 'UdpInDatagrams' : 'Udp6InDatagrams']++;
     }
+    if (!sock) {
+      this.tsCounters[family === 4 ? 'UdpNoPorts' : 'Udp6NoPorts']++;
+      this.portUnreachable(iface, invoking, linkMulticast, family);
+      return;
+    }
+    deliverTo(sock.request.owner);
+  }
+
+  /** Port Unreachable for a unicast datagram no socket wanted (rate limited). */
+  private portUnreachable(iface: Interface, invoking: Uint8Array, linkMulticast: boolean, family: 4 | 6): void {
+    this.engine.countDrop(L.DropReason.UDP_NO_PORT);
+    if (family === 4) this.v4.sendError(iface, invoking, linkMulticast, ICMP4_DEST_UNREACH, 3, this.clock.now());
+    else if (!isMulticast(invoking.subarray(24, 40))) this.sendIcmpError(iface, invoking, linkMulticast, ICMP6_DST_UNREACH, 4, 0);
   }
   private readonly stableSecret: Uint8Array;
   private readonly ifaces: Array<Interface | undefined> = new Array(L.MAX_IFACES).fill(undefined);
@@ -259,6 +387,19 @@ export class Stack extends EventEmitter {
     this.random = opts.random ?? Math.random;
     this.engine = new Engine({ simd: opts.simd, neighborCapacity: opts.neighborCapacity });
     this.table = new NeighborTable(this.engine);
+    this.udpTable = new UdpDemuxTable(this.engine);
+    this.v4 = new Ipv4({
+      engine: this.engine,
+      table: this.table,
+      random: this.random,
+      iface: (i) => this.ifaces[i],
+      interfaces: () => this.interfaces,
+      allocTx: (i, now) => this.allocTx(i, now),
+      countDrop: (r, n) => this.engine.countDrop(r, n),
+      emitEvent: (e) => this.emitEvent(e),
+      writeConfig: () => this.writeConfig(),
+      reportUnreachable: (packet, from, why) => this.reportUnreachable4(packet, from, why),
+    });
     this.neighbors = new NeighborCache(this.table, this.random);
     this.routers = new RouterDiscovery(this.random);
     this.mld = new MldListener(this.random);
@@ -302,8 +443,12 @@ export class Stack extends EventEmitter {
     const ifindex = this.ifaces.findIndex((x, k) => k > 0 && x === undefined);
     if (ifindex < 0) throw new WasagiError('ERR_TOO_MANY_INTERFACES', `at most ${L.MAX_IFACES - 1} interfaces`);
     const mac = opts.mac === undefined ? randomMac(this.random) : typeof opts.mac === 'string' ? parseMac(opts.mac) : parseMac(formatMac(opts.mac));
-    const addrs = (opts.addresses ?? []).map((a) => {
+    const v4addrs: string[] = [];
+    for (const a of opts.addresses ?? []) {
       if (typeof a !== 'string') throw invalidArg('addresses', 'an array of strings', a);
+      if (looksV4(a)) v4addrs.push(a);
+    }
+    const addrs = (opts.addresses ?? []).filter((a) => !v4addrs.includes(a)).map((a) => {
       const p = parsePrefix(a);
       if (isMulticast(p.addr) || isUnspecified(p.addr)) throw new WasagiError('ERR_INVALID_ADDRESS', `${a} cannot be an interface address`);
       return p;
@@ -353,6 +498,7 @@ export class Stack extends EventEmitter {
         // §5.4.2: everything sent at interface start waits the random delay.
         this.handleAddr(this.addrconf.add({ ifindex, addr: a.addr, prefixLen: a.prefixLen, origin: 'static' }, now, true).actions, now);
       }
+      for (const a of v4addrs) this.v4.addAddress(iface, a);
       if (iface.acceptRa) this.routers.start(ifindex, now);
     } finally {
       this.leave();
@@ -515,6 +661,16 @@ export class Stack extends EventEmitter {
   addAddress(ifname: string | number, text: string, opts: { anycast?: boolean } = {}): void {
     this.assertOpen();
     const iface = this.interface(ifname);
+    if (typeof text === 'string' && looksV4(text)) {
+      if (opts.anycast) throw new WasagiError('ERR_INVALID_ARG', 'IPv4 has no anycast addresses here');
+      this.enter();
+      try {
+        this.v4.addAddress(iface, text);
+      } finally {
+        this.leave();
+      }
+      return;
+    }
     const p = parsePrefix(text);
     if (isMulticast(p.addr) || isUnspecified(p.addr)) throw new WasagiError('ERR_INVALID_ADDRESS', `${text} cannot be an interface address`);
     if (iface.addresses.some((a) => ip6Equal(a.addr, p.addr) && a.state !== 'dadfailed')) throw new WasagiError('ERR_ADDRESS_EXISTS', `${text} is already on ${iface.name}`);
@@ -537,6 +693,10 @@ export class Stack extends EventEmitter {
    */
   addRoute(prefix: string, opts: { via?: string; dev?: string }): void {
     this.assertOpen();
+    if (looksV4(prefix) || prefix === '0.0.0.0/0' || (prefix === 'default' && opts.via !== undefined && looksV4(opts.via))) {
+      this.v4.addRoute(prefix, { via: opts.via, dev: opts.dev !== undefined ? this.interface(opts.dev) : undefined });
+      return;
+    }
     const p = prefix === 'default' ? { addr: new Uint8Array(16), prefixLen: 0 } : parsePrefix(prefix);
     let iface: Interface | undefined = opts.dev !== undefined ? this.interface(opts.dev) : undefined;
     let via: Ip6 | undefined;
@@ -562,6 +722,10 @@ export class Stack extends EventEmitter {
   removeAddress(ifname: string | number, text: string): void {
     this.assertOpen();
     const iface = this.interface(ifname);
+    if (typeof text === 'string' && looksV4(text)) {
+      if (!this.v4.removeAddress(iface, text)) throw new WasagiError('ERR_INVALID_ADDRESS', `${text} is not on ${iface.name}`);
+      return;
+    }
     const p = parsePrefix(text);
     const a = this.addrconf.find(iface.ifindex, p.addr);
     if (!a) throw new WasagiError('ERR_INVALID_ADDRESS', `${text} is not on ${iface.name}`);
@@ -628,6 +792,21 @@ export class Stack extends EventEmitter {
         na++;
         groupAt(k, solicitedNode(a.addr)); // RFC 4861 §7.2.1
       }
+      // IPv4 (mapped): addresses with their prefix length, all-hosts (RFC 1112 §4), TTL.
+      u8[b + L.IFACE_TTL] = 64;
+      const v4 = this.v4.config(k);
+      for (const a of v4.addrs) {
+        if (na >= L.MAX_ADDRS) break;
+        const e = L.ADDR_BASE + na * L.ADDR_STRIDE;
+        u8.fill(0, e, e + L.ADDR_STRIDE);
+        u8.set(a.addr, e);
+        u8[e + L.ADDR_IFINDEX] = k;
+        u8[e + L.ADDR_FLAGS] = L.AF_VALID;
+        u8[e + L.ADDR_PREFIX_LEN] = a.prefixLen;
+        na++;
+      }
+      if (v4.addrs.length) groupAt(k, ALL_HOSTS4);
+      for (const g of this.socketGroups.values()) if (g.ifindex === k) groupAt(k, g.group);
     }
     dv.setUint32(L.ADDR_COUNT, na, true);
     dv.setUint32(L.GROUP_COUNT, ng, true);
@@ -664,10 +843,17 @@ export class Stack extends EventEmitter {
       for (const a of i.addresses) if (a.origin === 'static' && a.state !== 'dadfailed' && a.prefixLen < 128 && !isLinkLocal(a.addr)) put(i.ifindex, a.addr, a.prefixLen);
     }
     for (const p of this.routers.prefixes.values()) put(p.ifindex, p.prefix, p.prefixLength);
+    for (const i of this.interfaces) for (const a of this.v4.config(i.ifindex).addrs) put(i.ifindex, maskPrefix(a.addr, 96 + a.prefixLen), 96 + a.prefixLen);
     dv.setUint32(L.PREFIX_COUNT, np, true);
     for (const i of this.interfaces) {
       const b = L.IFACE_BASE + i.ifindex * L.IFACE_STRIDE;
-      let f = u8[b + L.IFACE_FLAGS] & ~(L.IFF_ROUTER | L.IFF_SLOW_ROUTE);
+      let f = u8[b + L.IFACE_FLAGS] & ~(L.IFF_ROUTER | L.IFF_SLOW_ROUTE | L.IFF_ROUTER4);
+      const v4 = this.v4.config(i.ifindex);
+      if (v4.gateway) {
+        u8.set(v4.gateway, b + L.IFACE_ROUTER4);
+        f |= L.IFF_ROUTER4;
+      }
+      if (v4.slow) f |= L.IFF_SLOW_ROUTE;
       if (i.defaultRouter) {
         u8.set(i.defaultRouter, b + L.IFACE_ROUTER);
         f |= L.IFF_ROUTER;
@@ -717,12 +903,17 @@ export class Stack extends EventEmitter {
     const pktLen = dv.getUint32(d + L.DESC_AUX, true);
     const iface = this.ifaces[ifindex];
     if (!iface) return;
+    const linkMulticast = iface.device.ethernet && (u8[base] & 1) === 1;
     if (verdict === L.Verdict.RESOLVE) {
-      this.resolveAndQueue(ifindex, u8.slice(ip, ip + pktLen), now);
+      if (u8[ip] >> 4 === 4) this.v4.resolve(ifindex, u8.slice(ip, ip + pktLen), now);
+      else this.resolveAndQueue(ifindex, u8.slice(ip, ip + pktLen), now);
+      return;
+    }
+    if (kind >= L.ControlKind.ARP) {
+      this.onWork4(iface, slot, kind, ip, l4, pktLen, linkMulticast, now);
       return;
     }
     const h = ip6Fields(u8, ip);
-    const linkMulticast = iface.device.ethernet && (u8[base] & 1) === 1;
     switch (kind) {
       case L.ControlKind.FRAGMENT: {
         const pkt = u8.slice(ip, ip + pktLen);
@@ -780,16 +971,116 @@ export class Stack extends EventEmitter {
         const seq = (msg[6] << 8) | msg[7];
         const p = this.pingers.get(id);
         if (p && ip6Equal(h.src, p.dst)) p.onReply(seq, msg.length, this.formatAddr(h.src, iface), h.hopLimit, now);
+        else this.deliverEchoSocket(6, id, h.src, iface.ifindex, msg);
         return;
       }
       case L.ControlKind.UDP:
-        this.deliverUdp(iface, u8.slice(ip, ip + pktLen), msg, h.src, h.dst, linkMulticast);
+        this.deliverUdp(iface, u8.subarray(ip, ip + pktLen), msg, h.src, h.dst, linkMulticast, 6, dv.getUint32(L.RX_SOCK_BASE + slot * 4, true));
         return;
       case L.ControlKind.ICMP6_ERROR:
         this.onIcmpError(iface, h, msg, now);
         return;
       default:
         this.engine.countDrop(L.DropReason.ICMP6_UNHANDLED);
+    }
+  }
+
+  /**
+   * IPv4 and ARP work from the fast path: DESC_L3 is the IPv4 header (or the
+   * ARP payload), DESC_L4 the upper layer, DESC_AUX the Total Length. The
+   * fast path validated the header, the checksums and the destination.
+   */
+  private onWork4(iface: Interface, slot: number, kind: L.ControlKind, ip: number, l4: number, pktLen: number, linkMulticast: boolean, now: Instant): void {
+    const { u8, dv } = this.engine;
+    switch (kind) {
+      case L.ControlKind.ARP:
+        this.v4.onArp(iface, u8.slice(ip, ip + 28), linkMulticast, now);
+        return;
+      case L.ControlKind.FRAGMENT4: {
+        const r = this.v4.onFragment(u8.slice(ip, ip + pktLen), now);
+        if (r) this.onDatagram4(iface, r, linkMulticast, now);
+        return;
+      }
+    }
+    const src = toMapped(u8.slice(ip + 12, ip + 16));
+    const dst = toMapped(u8.slice(ip + 16, ip + 20));
+    const msg = u8.subarray(l4, ip + pktLen);
+    switch (kind) {
+      case L.ControlKind.UDP4:
+        this.deliverUdp(iface, u8.subarray(ip, ip + pktLen), msg, src, dst, linkMulticast, 4, dv.getUint32(L.RX_SOCK_BASE + slot * 4, true));
+        return;
+      case L.ControlKind.UDP_NO_PORT:
+        if (u8[ip] >> 4 === 4) this.portUnreachable(iface, u8.slice(ip, ip + pktLen), linkMulticast, 4);
+        else this.portUnreachable(iface, u8.slice(ip, ip + pktLen), linkMulticast, 6);
+        return;
+      case L.ControlKind.ECHO4:
+        this.v4.echoReply(iface, u8.slice(ip, ip + pktLen), now);
+        return;
+      case L.ControlKind.ECHO4_REPLY:
+        this.onEchoReply4(iface, src, u8[ip + 8], msg, now);
+        return;
+      case L.ControlKind.ICMP4_ERROR:
+        this.onIcmp4Error(iface, src, msg);
+        return;
+      case L.ControlKind.PROTO4_UNREACHABLE:
+        // RFC 1122 §3.2.2.1: protocol unreachable (code 2) for a transport we do not have.
+        this.v4.sendError(iface, u8.slice(ip, ip + pktLen), linkMulticast, ICMP4_DEST_UNREACH, 2, now);
+        return;
+      case L.ControlKind.IGMP:
+        this.v4.onIgmp(iface, u8.slice(ip, ip + pktLen), now);
+        return;
+    }
+  }
+
+  /** A whole IPv4 datagram rebuilt by reassembly: its upper layer, checked here (it may be larger than a slot). */
+  private onDatagram4(iface: Interface, pkt: Uint8Array, linkMulticast: boolean, now: Instant): void {
+    const hl = (pkt[0] & 0x0f) * 4;
+    const upper = pkt.subarray(hl, (pkt[2] << 8) | pkt[3]);
+    const src = toMapped(pkt.slice(12, 16));
+    const dst = toMapped(pkt.slice(16, 20));
+    if (pkt[9] === IPPROTO_UDP) {
+      if (upper.length < 8 || ((upper[4] << 8) | upper[5]) > upper.length || ((upper[4] << 8) | upper[5]) < 8) return void this.engine.countDrop(L.DropReason.UDP_TRUNCATED);
+      if ((upper[6] | upper[7]) !== 0 && udp4Checksum(pkt, upper.subarray(0, (upper[4] << 8) | upper[5])) !== 0) return void this.engine.countDrop(L.DropReason.UDP_CHECKSUM);
+      this.deliverUdp(iface, pkt, upper, src, dst, linkMulticast, 4);
+      return;
+    }
+    if (pkt[9] === IPPROTO_ICMP) {
+      if (upper.length < 8 || inetSum(upper) !== 0) return void this.engine.countDrop(L.DropReason.ICMP4_CHECKSUM);
+      if (upper[0] === ICMP4_ECHO_REQUEST) this.v4.echoReply(iface, pkt, now);
+      else if (upper[0] === ICMP4_ECHO_REPLY) this.onEchoReply4(iface, src, pkt[8], upper, now);
+      else if (upper[0] === ICMP4_DEST_UNREACH || upper[0] === ICMP4_TIME_EXCEEDED) this.onIcmp4Error(iface, src, upper);
+      else this.engine.countDrop(L.DropReason.ICMP4_UNHANDLED);
+      return;
+    }
+    this.engine.countDrop(L.DropReason.IP4_PROTO_UNSUPPORTED);
+    this.v4.sendError(iface, pkt, linkMulticast, ICMP4_DEST_UNREACH, 2, now);
+  }
+
+  /** An ICMPv4 Echo Reply: to the pinger or ping socket that owns its identifier. */
+  private onEchoReply4(iface: Interface, src: Ip6, ttl: number, msg: Uint8Array, now: Instant): void {
+    const id = (msg[4] << 8) | msg[5];
+    const p = this.pingers.get(id);
+    if (p && ip6Equal(src, p.dst)) p.onReply((msg[6] << 8) | msg[7], msg.length, formatV4(src), ttl, now);
+    else this.deliverEchoSocket(4, id, src, iface.ifindex, msg);
+  }
+
+  /** An ICMPv4 error (RFC 1122 §3.2.2.1): a pinger's request that could not be delivered is reported. */
+  private onIcmp4Error(iface: Interface, from: Ip6, msg: Uint8Array): void {
+    const inv = msg.subarray(8);
+    if (msg.length < 28 || inv[0] >> 4 !== 4) return void this.engine.countDrop(L.DropReason.ICMP4_TRUNCATED);
+    const hl = (inv[0] & 0x0f) * 4;
+    if (inv[9] === IPPROTO_ICMP && inv.length >= hl + 8 && inv[hl] === ICMP4_ECHO_REQUEST) {
+      const p = this.pingers.get((inv[hl + 4] << 8) | inv[hl + 5]);
+      const why = msg[0] === ICMP4_TIME_EXCEEDED ? 'Time to live exceeded' : (['Destination Net Unreachable', 'Destination Host Unreachable', 'Destination Protocol Unreachable', 'Destination Port Unreachable'][msg[1]] ?? `Destination Unreachable, code ${msg[1]}`);
+      if (p) p.onUnreachable((inv[hl + 6] << 8) | inv[hl + 7], msg[1], why, formatV4(from));
+      return;
+    }
+    if (inv[9] === IPPROTO_UDP && inv.length >= hl + 8 && msg[0] === ICMP4_DEST_UNREACH) {
+      // RFC 1122 §4.1.3.3: report to the application; a connected socket sees ECONNREFUSED for Port Unreachable (Linux).
+      const sport = (inv[hl] << 8) | inv[hl + 1];
+      const dport = (inv[hl + 2] << 8) | inv[hl + 3];
+      const s = this.udpPorts.lookup(toMapped(inv.slice(12, 16)), sport, 4, iface.ifindex);
+      s?.request.owner.icmpError(toMapped(inv.slice(16, 20)), dport, msg[1] === 3 ? 'ECONNREFUSED' : 'EHOSTUNREACH');
     }
   }
 
@@ -819,7 +1110,7 @@ export class Stack extends EventEmitter {
       }
     }
     if (nh === NH_UDP) {
-      this.deliverUdp(iface, pkt, upper, src, dst, linkMulticast);
+      this.deliverUdp(iface, pkt, upper, src, dst, linkMulticast, 6);
       return;
     }
     if (nh !== NH_ICMPV6) {
@@ -1061,7 +1352,11 @@ export class Stack extends EventEmitter {
       const p = L.EVENT_BASE + (tail & (L.EVENT_CAPACITY - 1)) * L.EVENT_STRIDE;
       const kind = dv.getUint16(p, true);
       const arg = dv.getUint32(p + 4, true);
-      if (kind === L.EventKind.NEIGH_STALE_USED) this.handle(this.neighbors.onStaleUsed(arg, now), now);
+      if (kind === L.EventKind.NEIGH_STALE_USED) {
+        const a = this.table.addressAt(arg);
+        if (isMapped(a)) this.v4.onStaleUsed(this.table.ifindexAt(arg), a, now);
+        else this.handle(this.neighbors.onStaleUsed(arg, now), now);
+      }
       tail = (tail + 1) >>> 0;
     }
     dv.setUint32(L.EVENT_TAIL, tail, true);
@@ -1118,7 +1413,12 @@ export class Stack extends EventEmitter {
       const w = iface.device.write(this.engine, n);
       if (w < n) this.engine.countDrop(L.DropReason.WRITE_FAILED, n - w);
     }
-    if (pending) for (const p of pending) this.resolveAndQueue(ifindex, p, now);
+    if (pending) {
+      for (const p of pending) {
+        if (p[0] >> 4 === 4) this.v4.resolve(ifindex, p, now);
+        else this.resolveAndQueue(ifindex, p, now);
+      }
+    }
   }
 
   /**
@@ -1525,31 +1825,60 @@ export class Stack extends EventEmitter {
   ping(destination: string, opts: PingOptions = {}): Pinger {
     this.assertOpen();
     if (typeof destination !== 'string') throw invalidArg('destination', 'a string', destination);
+    if (looksV4(destination)) return this.ping4(destination, opts);
     const { addr, iface: zoned } = this.resolveZoned(destination);
     if (isUnspecified(addr) || (isMulticast(addr) && !zoned)) {
       if (isUnspecified(addr)) throw new WasagiError('ERR_INVALID_ADDRESS', `cannot ping ${destination}`);
     }
     const iface = zoned ?? this.routeInterface(addr, destination);
+    // Payload Length is 16 bits (RFC 8200 §3): 8 bytes of ICMPv6 header plus the data; larger than the path MTU is fragmented.
+    const o = this.pingOptions(opts, 0xffff - 8);
+    const src = this.sourceFor(iface, addr);
+    if (!src) throw new WasagiError('ERR_NO_SOURCE_ADDRESS', `${iface.name} has no address to send from`);
+    return this.startPinger(iface, src, addr, this.formatAddr(addr, iface), o, (pp, seq, payload) => this.sendEcho(pp, seq, payload));
+  }
+
+  /** ping -4: ICMP Echo (RFC 792) to an IPv4 destination. */
+  private ping4(destination: string, opts: PingOptions): Pinger {
+    const dst = parseV4(destination);
+    if (isUnspecified(dst.subarray(12)) || isBroadcast4(dst)) throw new WasagiError('ERR_INVALID_ADDRESS', `cannot ping ${destination}`);
+    const r = this.v4.route(dst);
+    if (!r) throw new WasagiError('ERR_NO_ROUTE', `no route to ${destination}`);
+    const o = this.pingOptions(opts, 0xffff - 20 - 8);
+    const src = this.v4.sourceFor(r.iface, r.hop);
+    if (!src) throw new WasagiError('ERR_NO_SOURCE_ADDRESS', `${r.iface.name} has no IPv4 address to send from`);
+    return this.startPinger(r.iface, src, dst, destination, o, (p, seq, payload) => {
+      const msg = { type: ICMP4_ECHO_REQUEST as 8, code: 0, identifier: p.id, sequence: seq, data: payload };
+      this.v4.send(p.src, p.dst, IPPROTO_ICMP, 8 + payload.length, (b, o2) => writeIcmp4(b, o2, msg), this.clock.now(), { ifindex: p.ifindex, df: false });
+    });
+  }
+
+  /** Checks ping options (count, size up to `maxSize`, interval, timeout, flood) and fills in iputils' defaults. */
+  private pingOptions(opts: PingOptions, maxSize: number): Required<PingOptions> {
     const count = opts.count ?? 4;
     if (!(Number.isInteger(count) && count > 0) && count !== Infinity) throw invalidArg('count', 'a positive integer', count);
     const size = opts.size ?? 56;
-    // Payload Length is 16 bits (RFC 8200 §3): 8 bytes of ICMPv6 header plus the data; larger than the path MTU is fragmented.
-    const maxSize = 0xffff - 8;
     if (!Number.isInteger(size) || size < 0) throw invalidArg('size', 'a non-negative integer', size);
-    if (size > maxSize) throw new WasagiError('ERR_MESSAGE_TOO_BIG', `size ${size} is larger than an IPv6 packet can carry: at most ${maxSize}`);
+    if (size > maxSize) throw new WasagiError('ERR_MESSAGE_TOO_BIG', `size ${size} is larger than a packet can carry: at most ${maxSize}`);
     const interval = opts.interval ?? 1;
     if (typeof interval !== 'number' || !(interval >= 0)) throw invalidArg('interval', 'a non-negative number of seconds', interval);
     const flood = opts.flood ?? false;
     const timeout = opts.timeout ?? (flood ? 0.2 : 1);
     if (typeof timeout !== 'number' || !(timeout >= 0)) throw invalidArg('timeout', 'a non-negative number of seconds', timeout);
-    const src = this.sourceFor(iface, addr);
-    if (!src) throw new WasagiError('ERR_NO_SOURCE_ADDRESS', `${iface.name} has no address to send from`);
+    return { count, size, interval, timeout, flood };
+  }
+
+  /** A fresh echo identifier, unused by pingers and ping sockets. */
+  private freeEchoId(): number {
     let id = 0;
     do id = 1 + Math.floor(this.random() * 0xfffe);
-    while (this.pingers.has(id));
-    const p = new Pinger(id, iface.ifindex, src, addr, this.formatAddr(addr, iface), { count, interval, size, timeout, flood }, this.clock.now(), (pp, seq, payload) =>
-      this.sendEcho(pp, seq, payload),
-    );
+    while (this.pingers.has(id) || this.echoSockets.has(`4|${id}`) || this.echoSockets.has(`6|${id}`));
+    return id;
+  }
+
+  private startPinger(iface: Interface, src: Ip6, dst: Ip6, text: string, o: Required<PingOptions>, send: (p: Pinger, seq: number, payload: Uint8Array) => void): Pinger {
+    const id = this.freeEchoId();
+    const p = new Pinger(id, iface.ifindex, src, dst, text, o, this.clock.now(), send);
     this.pingers.set(id, p);
     p.once('done', () => {
       this.pingers.delete(id);
@@ -1562,6 +1891,92 @@ export class Stack extends EventEmitter {
       this.leave();
     }
     return p;
+  }
+
+  /** An IPv4 datagram we sent could not be delivered: tell its pinger (iputils' "From … Destination Host Unreachable"). */
+  private reportUnreachable4(packet: Uint8Array, to: Ip6, why: string): void {
+    const hl = (packet[0] & 0x0f) * 4;
+    if (packet.length < hl + 8 || packet[9] !== IPPROTO_ICMP || packet[hl] !== ICMP4_ECHO_REQUEST) return;
+    const p = this.pingers.get((packet[hl + 4] << 8) | packet[hl + 5]);
+    if (p) p.onUnreachable((packet[hl + 6] << 8) | packet[hl + 7], 1, why, formatV4(p.src));
+  }
+
+  // --- ICMP echo sockets (Linux ping sockets) ----------------------------------
+
+  private readonly echoSockets = new Map<string, EchoSocket>();
+
+  /**
+   * An ICMP echo socket, like Linux's ping sockets (socket(AF_INET,
+   * SOCK_DGRAM, IPPROTO_ICMP)): `send` takes an Echo Request (8-byte ICMP
+   * header and data); the identifier becomes the socket's and the checksum
+   * is computed; 'message' gives each Echo Reply for that identifier (header
+   * and data) with its sender.
+   */
+  createEchoSocket(type: 'icmp4' | 'icmp6'): EchoSocket {
+    this.assertOpen();
+    if (type !== 'icmp4' && type !== 'icmp6') throw new WasagiError('ERR_SOCKET_BAD_TYPE', 'Bad socket type specified. Valid types are: icmp4, icmp6');
+    const family = type === 'icmp4' ? 4 : 6;
+    const id = this.freeEchoId();
+    const s: EchoSocket = new EchoSocket(family, id, {
+      close: () => void this.echoSockets.delete(`${family}|${id}`),
+      send: (msg, address) => this.sendEchoSocket(family, id, msg, address),
+    });
+    this.echoSockets.set(`${family}|${id}`, s);
+    return s;
+  }
+
+  private sendEchoSocket(family: 4 | 6, id: number, msg: Uint8Array, address: string): string | undefined {
+    if (msg.length < 8 || msg[0] !== (family === 4 ? ICMP4_ECHO_REQUEST : ICMP6_ECHO_REQUEST) || msg[1] !== 0) return 'EINVAL'; // Linux ping_common_sendmsg
+    const body = msg.slice();
+    body[2] = 0;
+    body[3] = 0;
+    body[4] = id >> 8;
+    body[5] = id & 0xff;
+    this.enter();
+    try {
+      const now = this.clock.now();
+      if (family === 4) {
+        if (!looksV4(address)) return 'EINVAL';
+        const dst = parseV4(address);
+        const r = this.v4.route(dst);
+        if (!r) return 'ENETUNREACH';
+        const src = this.v4.sourceFor(r.iface, r.hop);
+        if (!src) return 'EADDRNOTAVAIL';
+        return this.v4.send(src, dst, IPPROTO_ICMP, body.length, (b, o) => b.set(body, o), now, { ifindex: r.iface.ifindex, df: false });
+      }
+      let z: { addr: Ip6; iface?: Interface };
+      try {
+        z = this.resolveZoned(address);
+      } catch {
+        return 'EINVAL';
+      }
+      let iface: Interface;
+      try {
+        iface = z.iface ?? this.routeInterface(z.addr, address);
+      } catch (e) {
+        return (e as WasagiError).code === 'ERR_ZONE_REQUIRED' ? 'EINVAL' : 'ENETUNREACH';
+      }
+      const src = this.sourceFor(iface, z.addr);
+      if (!src) return 'EADDRNOTAVAIL';
+      this.sendIp6(iface, src, z.addr, isMulticast(z.addr) ? 1 : iface.hopLimit, NH_ICMPV6, body.length, (b, o) => b.set(body, o));
+      return undefined;
+    } finally {
+      this.leave();
+    }
+  }
+
+  /** An echo reply no pinger wanted: to the echo socket with its identifier, if any. */
+  private deliverEchoSocket(family: 4 | 6, id: number, src: Ip6, ifindex: number, msg: Uint8Array): void {
+    const s = this.echoSockets.get(`${family}|${id}`);
+    if (!s) return void this.engine.countDrop(L.DropReason.ICMP_SOCKET_NO_MATCH);
+    const address = family === 4 ? formatV4(src) : this.formatAddr(src, this.ifaces[ifindex]);
+    try {
+      s.emit('message', Buffer.from(msg), { address, family: family === 4 ? 'IPv4' : 'IPv6', port: 0, size: msg.length });
+    } catch (e) {
+      queueMicrotask(() => {
+        throw e;
+      });
+    }
   }
 
   /** Pings and resolves with the summary. */
@@ -1623,6 +2038,7 @@ export class Stack extends EventEmitter {
       this.deferred.next(),
       this.pmtu.nextDeadline(),
       this.reassembler.nextDeadline(),
+      this.v4.nextDeadline(),
     );
     for (const p of this.pingers.values()) t = Math.min(t, p.nextDeadline());
     return t;
@@ -1647,6 +2063,7 @@ export class Stack extends EventEmitter {
         const iface = this.interfaces.find((i) => this.nextHop(i, src) !== undefined);
         if (iface) this.sendIcmpError(iface, f, false, ICMP6_TIME_EXCEEDED, 1, 0);
       }
+      this.v4.onDeadline(now);
       for (const p of [...this.pingers.values()]) if (p.nextDeadline() <= now) p.onDeadline(now);
     } finally {
       this.leave();
@@ -1716,7 +2133,8 @@ export class Stack extends EventEmitter {
   counters(): { mib: Record<string, number>; drops: Record<string, number> } {
     const mib: Record<string, number> = {};
     for (const [name, v] of Object.entries(L.Counter)) if (typeof v === 'number') mib[name] = this.engine.counter(v);
-    for (const k of TS_COUNTERS) mib[k] = this.tsCounters[k];
+    for (const k of TS_COUNTERS) mib[k] = (mib[k] ?? 0) + this.tsCounters[k];
+    for (const [k, v] of Object.entries(this.v4.counters)) mib[k] = v;
     const r = this.reassembler.counters;
     mib.Ip6ReasmReqds = r.reqds;
     mib.Ip6ReasmOKs = r.oks;
