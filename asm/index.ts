@@ -1,8 +1,10 @@
 // wasagi hot path: the module's exports. Batch calls only (DESIGN.md §3):
 // one rxBurst per received burst, at most one txBuild per burst.
 
-import { LAYOUT_BASE, NEIGH_BASE, NEIGH_CAP_WORD, NEIGH_STRIDE } from './layout';
+import { LAYOUT_BASE, NEIGH_BASE, NEIGH_CAP_WORD, NEIGH_STRIDE, UDP_NO_SOCKET } from './layout';
 import { sumScalar, sumSimd, fold } from './csum/inet';
+import { udpLookup4, udpLookup6 } from './table/udp';
+import { isMapped } from './wire/ipv4';
 
 export { rxBurst } from './path/rx';
 export { txBuild } from './path/tx';
@@ -38,4 +40,17 @@ export function csumScalar(p: usize, len: u32): u32 {
 /** Internet checksum (complemented fold) of `len` bytes at `p`, SIMD kernel where built. */
 export function csumSimd(p: usize, len: u32): u32 {
   return ~fold(sumSimd(p, len)) & 0xffff;
+}
+
+/**
+ * The UDP socket entry a unicast datagram to [dst]:port arriving on `ifindex`
+ * would go to, or UDP_NO_SOCKET (0xffffffff): the demultiplexing rxBurst does,
+ * for tests against PortSpace.lookup. `dst` points at 16 bytes: for family 4
+ * the address as ::ffff:a.b.c.d (anything else finds nothing), for family 6 an
+ * IPv6 address (a mapped one finds nothing: RFC 4291 §2.5.5.2).
+ */
+export function udpLookup(family: u32, dst: usize, port: u32, ifindex: u32): u32 {
+  if (family == 4) return isMapped(dst) ? udpLookup4(load<u32>(dst, 12), port, ifindex) : UDP_NO_SOCKET;
+  if (family == 6) return isMapped(dst) ? UDP_NO_SOCKET : udpLookup6(dst, port, ifindex);
+  return UDP_NO_SOCKET;
 }

@@ -15,6 +15,8 @@
 //   RX_DESC verdict WASM          verdict, reason, offsets per slot
 //   TX slots/desc   TypeScript    control-plane packets; WASM finishes them (txBuild)
 //   IOV, WORK       WASM          frames to write; slots that need the control plane
+//   RX_SOCK         WASM          per-slot UDP socket entry of a DELIVER UDP/UDP4 slot
+//   UDP demux       TypeScript    port heads and socket entries (src/socket/udp-table.ts)
 //   COUNTERS, DROPS WASM          MIB counters and per-reason drop counters
 //   EVENTS          WASM (head)   event ring; TypeScript owns the tail
 //
@@ -33,12 +35,18 @@ export const IFACE_MTU: u32 = 2; // u16: link MTU
 export const IFACE_MAC: u32 = 4; // 6 bytes: our link-layer address
 export const IFACE_ROUTER: u32 = 16; // 16 bytes: the selected default router (RFC 4861 §6.3.6)
 export const IFACE_ECHO_MAX: u32 = 32; // u16: largest echo reply built in place (the smallest path MTU known on the link)
+export const IFACE_ROUTER4: u32 = 36; // 16 bytes: the IPv4 default gateway as ::ffff:a.b.c.d (valid with IFF_ROUTER4)
+export const IFACE_TTL: u32 = 52; // u8: IPv4 TTL for packets we originate (0: the default, 64)
 export const IFF_UP: u32 = 1;
 export const IFF_ETHERNET: u32 = 2; // TAP / memory link (Ethernet framing); else TUN (raw IPv6)
 export const IFF_ROUTER: u32 = 4; // IFACE_ROUTER holds a default router
-export const IFF_SLOW_ROUTE: u32 = 8; // routes beyond on-link + default exist: off-link goes to TypeScript
+export const IFF_SLOW_ROUTE: u32 = 8; // routes beyond on-link + default exist: off-link goes to TypeScript (IPv6 and IPv4)
+export const IFF_ROUTER4: u32 = 16; // IFACE_ROUTER4 holds an IPv4 default gateway
 
 // --- addresses (unicast and anycast) -------------------------------------------
+// IPv4 addresses are stored as IPv4-mapped IPv6 addresses ::ffff:a.b.c.d
+// everywhere (ADDR, GROUP, PREFIX, NEIGH, IFACE_ROUTER4); an IPv4 ADDR entry's
+// ADDR_PREFIX_LEN is the IPv4 prefix length, its PREFIX entry's length 96 + it.
 export const MAX_ADDRS: u32 = 64;
 export const ADDR_COUNT: u32 = IFACE_BASE + MAX_IFACES * IFACE_STRIDE; // u32
 export const ADDR_BASE: u32 = ADDR_COUNT + 16;
@@ -103,6 +111,8 @@ export const TXD_L4: u32 = 14; // u8: upper-layer offset from the IPv6 header (0
 export const TXD_PROTO: u32 = 15; // u8: upper-layer protocol when TXD_L4 is set
 export const TXF_CSUM: u32 = 1; // compute the upper-layer checksum (ICMPv6, UDP)
 export const TXF_HAVE_MAC: u32 = 2; // TXD_MAC is the destination; skip the neighbor table
+export const TXF_IPV4: u32 = 4; // the slot holds an IPv4 packet at TX_HEADROOM (TXD_L4/TXD_PROTO unused)
+export const TXF_ARP: u32 = 8; // the slot holds a 28-byte ARP payload (RFC 826); needs TXF_HAVE_MAC
 export const TX_SLOT_BASE: u32 = TX_DESC_BASE + TX_SLOTS * DESC_STRIDE;
 
 // --- write list and work list ----------------------------------------------
@@ -110,9 +120,29 @@ export const IOV_MAX: u32 = RX_SLOTS + TX_SLOTS;
 export const IOV_BASE: u32 = TX_SLOT_BASE + TX_SLOTS * SLOT_SIZE; // u32 offset, u32 length
 export const WORK_BASE: u32 = IOV_BASE + IOV_MAX * 8; // u16 slot indexes for the control plane
 
+// --- UDP demultiplexing (both families; mirrors src/socket/portspace.ts) ------
+// RX_SOCK_BASE: per RX slot, the socket entry index of a DELIVER UDP/UDP4 slot,
+// or UDP_NO_SOCKET (TypeScript looks it up: overflow, multicast, broadcast).
+export const RX_SOCK_BASE: u32 = WORK_BASE + RX_SLOTS * 2; // u32 per RX slot, written by WASM
+export const UDP_NO_SOCKET: u32 = 0xffffffff;
+// UDP_OVERFLOW ≠ 0: TypeScript could not fit every socket; WASM decides nothing
+// and hands every datagram over with UDP_NO_SOCKET.
+export const UDP_OVERFLOW: u32 = RX_SOCK_BASE + RX_SLOTS * 4; // u32, written by TypeScript
+export const UDP_PORT_HEAD: u32 = UDP_OVERFLOW + 16; // u16 per port: 1 + index of the NEWEST entry; 0 = none
+export const MAX_UDP_SOCKETS: u32 = 4096;
+export const UDP_SOCK_BASE: u32 = UDP_PORT_HEAD + 65536 * 2;
+export const UDP_SOCK_STRIDE: u32 = 32;
+export const US_V6: u32 = 0; // 16 bytes: bound IPv6 address (:: wildcard); unused for udp4
+export const US_V4: u32 = 16; // u32: bound IPv4 address, network byte order as in memory; 0 = wildcard
+export const US_NEXT: u32 = 20; // u16: 1 + index of the next OLDER entry on the same port; 0 = end
+export const US_FAMILY: u32 = 22; // u8: 4 or 6; 0 = free entry
+export const US_FLAGS: u32 = 23; // u8: USF_*
+export const US_DEV: u32 = 24; // u32: bound ifindex (SO_BINDTODEVICE / scope zone), 0 = any
+export const USF_V6ONLY: u32 = 1; // IPV6_V6ONLY in force: no IPv4 side
+
 // --- event ring ---------------------------------------------------------------
 export const EVENT_CAPACITY: u32 = 1024; // power of two
-export const EVENT_HEAD: u32 = WORK_BASE + RX_SLOTS * 2; // u32, written by WASM
+export const EVENT_HEAD: u32 = UDP_SOCK_BASE + MAX_UDP_SOCKETS * UDP_SOCK_STRIDE; // u32, written by WASM
 export const EVENT_TAIL: u32 = EVENT_HEAD + 4; // u32, written by TypeScript
 export const EVENT_LOST: u32 = EVENT_HEAD + 8; // u32, written by WASM
 export const EVENT_BASE: u32 = EVENT_HEAD + 16;
@@ -136,4 +166,4 @@ export const NE_HINT: u32 = 25; // u8: WASM copies EPOCH here when it reports a 
 
 export const LAYOUT_END: u32 = NEIGH_BASE + NEIGH_CAPACITY * NEIGH_STRIDE; // with the default capacity
 export const MEMORY_PAGES: u32 = (LAYOUT_END + PAGE_SIZE - 1) / PAGE_SIZE; // the smallest memory
-export const MAX_MEMORY_PAGES: u32 = 4200; // room for NEIGH_MAX_CAPACITY
+export const MAX_MEMORY_PAGES: u32 = (NEIGH_BASE + NEIGH_MAX_CAPACITY * NEIGH_STRIDE + PAGE_SIZE - 1) / PAGE_SIZE + 8; // room for NEIGH_MAX_CAPACITY

@@ -17,7 +17,7 @@ export const enum DropReason {
   NONE = 0,
   L2_TRUNCATED = 1, // shorter than an Ethernet header
   L2_NOT_FOR_US = 2, // destination MAC is neither ours nor multicast
-  L2_ETHERTYPE = 3, // not IPv6 (IPv4/ARP arrive with the dual-stack issue)
+  L2_ETHERTYPE = 3, // neither IPv6, IPv4 nor ARP
   IP6_TRUNCATED = 4, // shorter than 40 bytes, or Payload Length beyond the frame (RFC 8200 §3)
   IP6_VERSION = 5, // Version ≠ 6 (RFC 8200 §3)
   IP6_SRC_MULTICAST = 6, // multicast source address (RFC 4291 §2.7)
@@ -77,6 +77,28 @@ export const enum DropReason {
   FRAG_TIMEOUT = 61, // reassembly not finished within 60 s (RFC 8200 §4.5)
   ICMP6_RATE_LIMITED = 62, // an ICMPv6 error not sent: rate limit (RFC 4443 §2.4 f)
   ICMP6_ERROR_SUPPRESSED = 63, // an ICMPv6 error not sent: RFC 4443 §2.4 e (error, multicast, …)
+  IP4_TRUNCATED = 64, // shorter than 20 bytes or its IHL, or Total Length beyond the frame (RFC 791 §3.1)
+  IP4_HEADER = 65, // Version ≠ 4 or IHL < 5 (RFC 791 §3.1, RFC 1122 §3.2.1.1)
+  IP4_CHECKSUM = 66, // bad header checksum (RFC 1122 §3.2.1.2)
+  IP4_SRC_INVALID = 67, // martian: source multicast, limited broadcast or 127/8; destination 127/8 (RFC 1122 §3.2.1.3, RFC 1812 §5.3.7)
+  IP4_NOT_OURS = 68, // destination neither ours nor a broadcast we accept (RFC 1122 §3.3.4.2 weak host)
+  IP4_GROUP_NOT_JOINED = 69, // multicast destination not joined on the interface (RFC 1112 §6.2)
+  IP4_PROTO_UNSUPPORTED = 70, // protocol we do not implement; Protocol Unreachable owed (RFC 1122 §3.2.2.1)
+  ICMP4_TRUNCATED = 71, // shorter than the 8-byte ICMP header (RFC 792)
+  ICMP4_CHECKSUM = 72, // bad ICMP checksum (RFC 792, RFC 1122 §3.2.2)
+  ICMP4_UNHANDLED = 73, // ICMP type we do not implement: silently discarded (RFC 1122 §3.2.2)
+  ARP_MALFORMED = 74, // ARP packet not Ethernet/IPv4, short, or an unknown op (RFC 826)
+  ARP_IGNORED = 75, // ARP packet not for us and nothing to merge (control plane, RFC 826)
+  ARP_CONFLICT = 76, // ARP from another host claiming one of our addresses (RFC 5227 §2.4)
+  FRAG4_INVALID = 77, // IPv4 fragment that breaks RFC 791 §3.2 (control plane)
+  ICMP4_RATE_LIMITED = 78, // an ICMPv4 error not sent: rate limit (RFC 1812 §4.3.2.8)
+  ICMP4_ERROR_SUPPRESSED = 79, // an ICMPv4 error not sent: RFC 1122 §3.2.2 (error, broadcast, …)
+  IP6_MAPPED = 80, // IPv6 packet with an IPv4-mapped source or destination (RFC 4291 §2.5.5.2)
+  ECHO4_BROADCAST_IGNORED = 81, // echo request to broadcast/multicast (RFC 1122 §3.2.2.6 MAY; Linux icmp_echo_ignore_broadcasts)
+  IGMP_INVALID = 82, // IGMP message failing RFC 3376 §4 / RFC 2236 (control plane)
+  UDP_CONNECTED_OTHER = 83, // datagram for a connected socket from another peer (control plane)
+  ICMP_SOCKET_NO_MATCH = 84, // ICMP echo reply no ping socket waits for (control plane)
+  IP4_RESOLVE_FAILED = 85, // ARP resolution failed (RFC 1122 §2.3.2.2)
 }
 
 /** Why a packet went to the control plane. */
@@ -94,6 +116,15 @@ export const enum ControlKind {
   PARAM_PROBLEM_OPTION = 10, // dropped; owes Parameter Problem code 2 (action 10: even to multicast)
   PARAM_PROBLEM_OPTION_UNICAST = 11, // dropped; owes Parameter Problem code 2 unless to multicast (action 11)
   PARAM_PROBLEM_CHAIN = 12, // dropped; owes Parameter Problem code 3 (RFC 7112)
+  ARP = 13, // a well-formed Ethernet/IPv4 ARP request or reply (RFC 826): DESC_L3 = DESC_L4 = its offset
+  ECHO4 = 14, // ICMPv4 echo request the fast path does not answer (options, larger than IFACE_ECHO_MAX)
+  ECHO4_REPLY = 15, // ICMPv4 echo reply (verdict DELIVER)
+  UDP4 = 16, // UDP over IPv4 (verdict DELIVER); RX_SOCK_BASE holds the socket entry
+  ICMP4_ERROR = 17, // ICMPv4 Destination Unreachable, Time Exceeded or Parameter Problem
+  FRAGMENT4 = 18, // an IPv4 fragment (MF or offset ≠ 0): TypeScript reassembles
+  PROTO4_UNREACHABLE = 19, // dropped (IP4_PROTO_UNSUPPORTED); owes Protocol Unreachable to unicast destinations
+  UDP_NO_PORT = 20, // dropped (UDP_NO_PORT); unicast with no socket: owes Port Unreachable (both families)
+  IGMP = 21, // IGMP message (TypeScript validates)
 }
 
 /** Link-level state of a neighbor entry as the fast path sees it (RFC 4861 §7.3.2). */
@@ -114,7 +145,7 @@ export const enum EventKind {
   NEIGH_STALE_USED = 1, // a STALE entry was used to send: STALE → DELAY (RFC 4861 §7.3.3)
 }
 
-/** MIB counters, named like Linux's /proc/net/snmp6. */
+/** MIB counters, named like Linux's /proc/net/snmp6 and /proc/net/snmp. */
 export const enum Counter {
   Ip6InReceives = 0,
   Ip6InHdrErrors = 1,
@@ -144,7 +175,7 @@ export const enum Counter {
   Icmp6OutRouterSolicits = 25,
   Icmp6OutNeighborSolicits = 26,
   Icmp6OutNeighborAdvertisements = 27,
-  Udp6InDatagrams = 28, // counted by the control plane, which holds the sockets
+  Udp6InDatagrams = 28, // counted by WASM for datagrams with a known socket; TypeScript counts the rest
   Udp6NoPorts = 29,
   Udp6InErrors = 30,
   Udp6InCsumErrors = 31,
@@ -153,4 +184,29 @@ export const enum Counter {
   Icmp6OutDestUnreachs = 34,
   Icmp6InMLD = 35,
   Icmp6OutErrors = 36,
+  IpInReceives = 37,
+  IpInHdrErrors = 38,
+  IpInAddrErrors = 39,
+  IpInDelivers = 40,
+  IpOutRequests = 41,
+  IpInUnknownProtos = 42,
+  IcmpInMsgs = 43,
+  IcmpInErrors = 44,
+  IcmpInCsumErrors = 45,
+  IcmpInEchos = 46,
+  IcmpInEchoReps = 47,
+  IcmpOutMsgs = 48,
+  IcmpOutEchos = 49,
+  IcmpOutEchoReps = 50,
+  IcmpInDestUnreachs = 51,
+  IcmpOutDestUnreachs = 52,
+  UdpInDatagrams = 53, // counted by WASM for datagrams with a known socket; TypeScript counts the rest
+  UdpNoPorts = 54,
+  UdpInErrors = 55,
+  UdpInCsumErrors = 56,
+  UdpOutDatagrams = 57,
+  IpOutDiscards = 58,
+  IpExtInBcastPkts = 59,
+  IpExtInMcastPkts = 60,
+  IpInTruncatedPkts = 61,
 }

@@ -116,3 +116,42 @@ export function sumSimd(p: usize, len: u32): u64 {
   if (c == 0 && nextHeader == 17) c = 0xffff;
   store<u16>(l4 + csumOffset, <u16>c);
 }
+
+/**
+ * Partial sum of the IPv4 pseudo-header (RFC 768; RFC 1122 §4.1.3.4): source,
+ * destination, zero, protocol, upper-layer length. `ip4` points at the IPv4 header.
+ */
+// @ts-ignore: decorator
+@inline export function pseudo4(ip4: usize, upperLen: u32, proto: u32): u64 {
+  return <u64>load<u32>(ip4 + 12) + <u64>load<u32>(ip4 + 16) +
+    <u64>bswap<u16>(<u16>upperLen) + <u64>bswap<u16>(<u16>proto);
+}
+
+/** Verifies an upper-layer checksum over the IPv4 pseudo-header: true when the folded sum is 0xffff. */
+// @ts-ignore: decorator
+@inline export function verify4(ip4: usize, l4: usize, upperLen: u32, proto: u32): bool {
+  return fold(pseudo4(ip4, upperLen, proto) + sum(l4, upperLen)) == 0xffff;
+}
+
+/** Computes and stores an upper-layer checksum with the IPv4 pseudo-header (field zeroed first). */
+// @ts-ignore: decorator
+@inline export function fill4(ip4: usize, l4: usize, upperLen: u32, proto: u32, csumOffset: u32): void {
+  store<u16>(l4 + csumOffset, 0);
+  let c = ~fold(pseudo4(ip4, upperLen, proto) + sum(l4, upperLen)) & 0xffff;
+  // RFC 768: a computed UDP checksum of 0 is sent as all ones (0 means "none").
+  if (c == 0 && proto == 17) c = 0xffff;
+  store<u16>(l4 + csumOffset, <u16>c);
+}
+
+/** Checksum with no pseudo-header (ICMPv4, RFC 792): true when the folded sum of `len` bytes is 0xffff. */
+// @ts-ignore: decorator
+@inline export function verifyPlain(p: usize, len: u32): bool {
+  return fold(sum(p, len)) == 0xffff;
+}
+
+/** Computes and stores a checksum with no pseudo-header at `p + csumOffset` (IPv4 header, ICMPv4). */
+// @ts-ignore: decorator
+@inline export function fillPlain(p: usize, len: u32, csumOffset: u32): void {
+  store<u16>(p + csumOffset, 0);
+  store<u16>(p + csumOffset, <u16>(~fold(sum(p, len)) & 0xffff));
+}

@@ -4,11 +4,14 @@
 // write list) · CONTROL(kind) / DELIVER(kind) / RESOLVE (slot index appended to
 // the work list for TypeScript). Never traps: every read is preceded by a
 // length check against the frame length the device reported.
+//
+// This file is the link layer and IPv6 (RFC 8200); IPv4 and ARP are in
+// rx4.ts, UDP demultiplexing for both in udp-demux.ts.
 
 import {
   IFACE_BASE, IFACE_STRIDE, IFACE_FLAGS, IFACE_MAC, IFACE_ECHO_MAX, IFF_UP, IFF_ETHERNET, MAX_IFACES,
   RX_DESC_BASE, RX_SLOT_BASE, RX_SLOTS, SLOT_SIZE, DESC_STRIDE, DESC_LEN, DESC_VERDICT, DESC_REASON,
-  DESC_L3, DESC_L4, DESC_AUX, WORK_BASE, ADDR_FLAGS, AF_TENTATIVE, AF_ANYCAST,
+  DESC_L3, DESC_L4, DESC_AUX, ADDR_FLAGS, AF_TENTATIVE, AF_ANYCAST, RX_SOCK_BASE, UDP_NO_SOCKET,
 } from '../layout';
 import { Verdict, DropReason, ControlKind, Counter } from '../verdict';
 import { count, countDrop, dropDesc } from '../table/counters';
@@ -29,16 +32,12 @@ import { udpCheck, udpLength, UDP_CSUM } from '../wire/udp';
 import { verify6 } from '../csum/inet';
 import { echoInPlace } from './echo';
 import { iovCount, iovReset } from './iov';
+import { workReset, workCount, toControl } from './work';
+import { rx4, rxArp } from './rx4';
+import { udpDemux } from './udp-demux';
+import { ETHERTYPE_IPV4, isMapped } from '../wire/ipv4';
+import { ETHERTYPE_ARP } from '../wire/arp';
 
-let workCount: u32 = 0;
-
-// @ts-ignore: decorator
-@inline function toControl(desc: usize, slotIndex: u32, verdict: Verdict, kind: ControlKind): void {
-  store<u16>(desc + DESC_VERDICT, <u16>verdict);
-  store<u16>(desc + DESC_REASON, <u16>kind);
-  store<u16>(WORK_BASE + (workCount << 1), <u16>slotIndex);
-  workCount++;
-}
 
 /**
  * Classifies `n` frames received on interface `ifindex` (slots 0..n-1).
@@ -47,7 +46,7 @@ let workCount: u32 = 0;
  */
 export function rxBurst(ifindex: u32, n: u32, now: f64): u32 {
   iovReset();
-  workCount = 0;
+  workReset();
   if (n > RX_SLOTS) n = RX_SLOTS;
   const iface = IFACE_BASE + (ifindex < MAX_IFACES ? ifindex : 0) * IFACE_STRIDE;
   const flags = ifindex < MAX_IFACES ? <u32>load<u8>(iface + IFACE_FLAGS) : 0;
@@ -56,13 +55,14 @@ export function rxBurst(ifindex: u32, n: u32, now: f64): u32 {
     const slot = RX_SLOT_BASE + i * SLOT_SIZE;
     store<u64>(desc + DESC_VERDICT, 0); // verdict, reason, l3, l4
     store<u32>(desc + DESC_AUX, 0);
+    store<u32>(RX_SOCK_BASE + (i << 2), UDP_NO_SOCKET);
     if ((flags & IFF_UP) == 0) {
       dropDesc(desc, DropReason.IFACE_DOWN);
       continue;
     }
     rxOne(ifindex, iface, flags, i, slot, desc);
   }
-  return iovCount() | (workCount << 16);
+  return iovCount() | (workCount() << 16);
 }
 
 function rxOne(ifindex: u32, iface: usize, flags: u32, slotIndex: u32, slot: usize, desc: usize): void {
@@ -84,11 +84,25 @@ function rxOne(ifindex: u32, iface: usize, flags: u32, slotIndex: u32, slot: usi
       dropDesc(desc, DropReason.L2_NOT_FOR_US);
       return;
     }
-    if (ethType(slot) != ETHERTYPE_IPV6) {
+    const type = ethType(slot);
+    if (type == ETHERTYPE_IPV4) {
+      rx4(ifindex, iface, flags, slotIndex, slot, desc, ETH_HEADER_LEN, len);
+      return;
+    }
+    if (type == ETHERTYPE_ARP) {
+      rxArp(slotIndex, slot, desc, len);
+      return;
+    }
+    if (type != ETHERTYPE_IPV6) { // RFC 2464 §3, RFC 894, RFC 826
       dropDesc(desc, DropReason.L2_ETHERTYPE);
       return;
     }
     l3 = ETH_HEADER_LEN;
+  } else if (len >= 1 && (<u32>load<u8>(slot) >> 4) == 4) {
+    // TUN: no link header; the version nibble tells IPv4 from IPv6 (anything
+    // else falls through to the IPv6 checks and is dropped as IP6_VERSION).
+    rx4(ifindex, iface, flags, slotIndex, slot, desc, 0, len);
+    return;
   }
   count(Counter.Ip6InReceives);
   const ip = slot + l3;
@@ -121,6 +135,11 @@ function rxOne(ifindex: u32, iface: usize, flags: u32, slotIndex: u32, slot: usi
   if (isLoopback(src) || isLoopback(dst)) { // RFC 4291 §2.5.3: never on a link
     count(Counter.Ip6InAddrErrors);
     dropDesc(desc, DropReason.IP6_SRC_LOOPBACK);
+    return;
+  }
+  if (isMapped(src) || isMapped(dst)) { // RFC 4291 §2.5.5.2: mapped addresses never appear on the wire
+    count(Counter.Ip6InAddrErrors);
+    dropDesc(desc, DropReason.IP6_MAPPED);
     return;
   }
   let tentative = false;
@@ -345,7 +364,7 @@ function rxOne(ifindex: u32, iface: usize, flags: u32, slotIndex: u32, slot: usi
       return;
     }
     count(Counter.Ip6InDelivers);
-    toControl(desc, slotIndex, Verdict.DELIVER, ControlKind.UDP);
+    udpDemux(6, ifindex, slotIndex, desc, dst, 0, mcast, l4);
     return;
   }
   if (nh == NH_NONE) { // RFC 8200 §4.7

@@ -2,12 +2,13 @@
 // TypeScript writes an IPv6 packet at TX_HEADROOM in each slot and a descriptor;
 // this fills the upper-layer checksum and the Ethernet header (link-layer
 // destination: multicast mapping, the descriptor's MAC, or the neighbor table)
-// and appends the frame to the write list after rxBurst's entries.
+// and appends the frame to the write list after rxBurst's entries. IPv4
+// packets (TXF_IPV4) and ARP payloads (TXF_ARP) are finished in tx4.ts.
 
 import {
   TX_DESC_BASE, TX_SLOT_BASE, TX_SLOTS, SLOT_SIZE, DESC_STRIDE, TX_HEADROOM, TXD_LEN, TXD_IFINDEX,
   TXD_FLAGS, TXD_STATUS, TXD_MAC, TXD_L4, TXD_PROTO, TXF_CSUM, TXF_HAVE_MAC, IFACE_BASE, IFACE_STRIDE, IFACE_FLAGS,
-  IFACE_MAC, IFACE_MTU, IFF_UP, IFF_ETHERNET, MAX_IFACES,
+  IFACE_MAC, IFACE_MTU, IFF_UP, IFF_ETHERNET, MAX_IFACES, TXF_IPV4, TXF_ARP,
 } from '../layout';
 import { Verdict, DropReason, Counter } from '../verdict';
 import { count, countDrop } from '../table/counters';
@@ -23,6 +24,7 @@ import {
 import { UDP_CSUM } from '../wire/udp';
 import { fill6 } from '../csum/inet';
 import { iovPush, iovSet, iovCount } from './iov';
+import { tx4, txArp } from './tx4';
 
 /**
  * Finishes TX slots 0..m-1 and appends them to the write list, which already
@@ -55,6 +57,8 @@ function txOne(desc: usize, slot: usize): Verdict {
     countDrop(DropReason.IFACE_DOWN);
     return Verdict.DROP;
   }
+  if (flags & TXF_ARP) return txArp(desc, slot, iface, iflags, flags, len);
+  if (flags & TXF_IPV4) return tx4(desc, slot, ifindex, iface, iflags, flags, len);
   if (len < IP6_HEADER_LEN || len > SLOT_SIZE - TX_HEADROOM || len > <u32>load<u16>(iface + IFACE_MTU)) {
     count(Counter.Ip6OutDiscards);
     countDrop(DropReason.TX_TOO_BIG);

@@ -26,7 +26,7 @@ const USAGE = `usage: wasagi <command> [options]
         RTT distribution. This is what "npm start" runs.
   up --tap NAME [--tun] [--mac MAC] [--addr ADDR/PLEN]... [--mtu N] [--ctl PATH]
      [--busy-poll US] [--warmup N] [--pcap FILE] [--iid stable|eui64] [--dad N]
-     [--stable-secret HEX] [--temp-addresses] [--route PREFIX[=GATEWAY]]... [--verbose]
+     [--stable-secret HEX] [--temp-addresses] [--route PREFIX[=GATEWAY]]... [--udp-echo PORT] [--verbose]
         Runs the stack on a TAP (or, with --tun, TUN) device until interrupted.
         Needs CAP_NET_ADMIN. The device is created if it does not exist.
         --busy-poll: microseconds to keep reading after a burst (default 100, 0 off).
@@ -37,6 +37,8 @@ const USAGE = `usage: wasagi <command> [options]
         --dad: DupAddrDetectTransmits (default 1; 0 skips DAD).
         --temp-addresses: RFC 8981 temporary addresses beside autoconfigured ones.
         --route: a static route, e.g. default=fe80::1 or 2001:db8:100::/48=2001:db8::1.
+        --udp-echo PORT: echo every UDP datagram to PORT back to its sender (a
+        dual-stack udp6 socket on the stack; bench/udp-echo.ts uses it).
   show addr|neigh|route|stats|dns [--json] [--ctl PATH]
         Asks a running "wasagi up" (like "ip -6 addr", "ip -6 neigh", "ip -6 route",
         nstat; dns: servers and search domains learned from RAs).
@@ -238,7 +240,8 @@ function fmtMs(ms: number): string {
 
 function runPing(stack: Stack, dest: string, opts: { count: number; interval: number; size: number }, verbose: boolean): Promise<PingSummary> {
   const p = stack.ping(dest, opts);
-  console.log(`PING ${p.destination} (${p.destination}) ${p.size} data bytes`);
+  // iputils: IPv4 shows the datagram size (data + 8 ICMP + 20 IP), IPv6 only the data.
+  console.log(/^\d+(\.\d+){3}$/.test(p.destination) ? `PING ${p.destination} (${p.destination}) ${p.size}(${p.size + 28}) bytes of data.` : `PING ${p.destination} (${p.destination}) ${p.size} data bytes`);
   if (verbose) p.on('reply', (r: PingReply) => printReply(r));
   return p.done;
 }
@@ -275,6 +278,7 @@ async function up(argv: string[]): Promise<number> {
       'temp-addresses': { type: 'boolean' },
       dad: { type: 'string' },
       'stable-secret': { type: 'string' },
+      'udp-echo': { type: 'string' },
       verbose: { type: 'boolean', short: 'v' },
     },
   });
@@ -307,9 +311,13 @@ async function up(argv: string[]): Promise<number> {
   }
   // Announce once Duplicate Address Detection has finished (RFC 4862 §5.4).
   await stack.addressesSettled(15_000);
+  if (values['udp-echo'] !== undefined) await startUdpEcho(stack, intOpt('udp-echo', values['udp-echo'], 0, 1, 65535));
   const ctl = values.ctl ?? defaultCtlPath();
   const server = await serveCtl(stack, ctl);
-  const addrs = iface.addresses.map((a) => `${stack.formatAddr(a.addr, iface)}/${a.prefixLen}`).join(', ');
+  const addrs = iface.addresses
+    .map((a) => `${stack.formatAddr(a.addr, iface)}/${a.prefixLen}`)
+    .concat(stack.v4.addresses(iface.ifindex).map((a) => `${a.addr[12]}.${a.addr[13]}.${a.addr[14]}.${a.addr[15]}/${a.prefixLen}`))
+    .join(', ');
   console.log(`wasagi up: ${iface.name} (${iface.device.kind}${iface.mac ? `, lladdr ${formatMacOf(iface.mac)}` : ''}, mtu ${iface.mtu}) ${addrs}; control socket ${ctl}; hot path ${stack.engine.simd ? 'SIMD' : 'scalar'}`);
   return new Promise<number>((resolve) => {
     const stop = (sig: string): void => {
@@ -321,6 +329,23 @@ async function up(argv: string[]): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+}
+
+/** `up --udp-echo PORT`: a dual-stack udp6 socket that sends every datagram back to its sender. */
+async function startUdpEcho(stack: Stack, port: number): Promise<void> {
+  const s = stack.dgram.createSocket({ type: 'udp6' });
+  await new Promise<void>((resolve, reject) => {
+    s.once('error', reject);
+    s.bind(port, () => {
+      s.off('error', reject);
+      resolve();
+    });
+  });
+  let failures = 0;
+  s.on('error', (e: Error & { code?: string }) => {
+    if (failures++ === 0) console.error(`wasagi: udp echo: ${e.message} (further send errors not shown)`);
+  });
+  s.on('message', (msg: Buffer, rinfo: { address: string; port: number }) => s.send(msg, rinfo.port, rinfo.address));
 }
 
 function formatMacOf(mac: Uint8Array): string {

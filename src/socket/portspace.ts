@@ -330,6 +330,12 @@ export class PortSpace<T extends UdpBindRequest = UdpBindRequest> {
     return hit as BoundUdpSocket<T> | undefined;
   }
 
+  /** The sockets bound to `port`, in bind order (oldest first); what src/socket/udp-table.ts mirrors. */
+  socketsOn(port: number): BoundUdpSocket<T>[] {
+    const list = this.byPort.get(port);
+    return list ? list.map((e) => e.pub as BoundUdpSocket<T>) : [];
+  }
+
   /** Every bound socket, in bind order within each port. */
   sockets(): BoundUdpSocket<T>[] {
     const out: BoundUdpSocket<T>[] = [];

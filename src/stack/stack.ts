@@ -242,16 +242,12 @@ export class Stack extends EventEmitter {
         if ((isBroadcast4(dst) || this.v4.isBroadcastOn(r.iface.ifindex, dst)) && !req.broadcast) return 'EACCES'; // SO_BROADCAST (Linux udp_sendmsg)
         const from = req.src ?? this.v4.sourceFor(r.iface, r.hop);
         if (!from) return 'EADDRNOTAVAIL';
-        this.enter();
-        try {
-          return this.v4.send(from, dst, IPPROTO_UDP, len, writeUdp, this.clock.now(), {
-            ifindex: r.iface.ifindex,
-            ttl: mcast ? (req.mcastTtl ?? 1) : req.ttl,
-            df: len + 20 <= r.iface.mtu ? undefined : false,
-          });
-        } finally {
-          this.leave();
-        }
+        this.flushSoon();
+        return this.v4.send(from, dst, IPPROTO_UDP, len, writeUdp, this.clock.now(), {
+          ifindex: r.iface.ifindex,
+          ttl: mcast ? (req.mcastTtl ?? 1) : req.ttl,
+          df: len + 20 <= r.iface.mtu ? undefined : false,
+        });
       }
       let iface: Interface | undefined;
       const mcast = isMulticast(dst);
@@ -264,12 +260,8 @@ export class Stack extends EventEmitter {
       if (!iface) return 'ENETUNREACH';
       const from = req.src ?? this.sourceFor(iface, dst);
       if (!from) return 'EADDRNOTAVAIL';
-      this.enter();
-      try {
-        this.sendIp6(iface, from, dst, mcast ? (req.mcastTtl ?? 1) : (req.ttl ?? iface.hopLimit), NH_UDP, len, writeUdp);
-      } finally {
-        this.leave();
-      }
+      this.flushSoon();
+      this.sendIp6(iface, from, dst, mcast ? (req.mcastTtl ?? 1) : (req.ttl ?? iface.hopLimit), NH_UDP, len, writeUdp);
       return undefined;
     },
   };
@@ -356,15 +348,15 @@ export class Stack extends EventEmitter {
     }
     if (!sock) {
       this.tsCounters[family === 4 ? 'UdpNoPorts' : 'Udp6NoPorts']++;
+      this.engine.countDrop(L.DropReason.UDP_NO_PORT);
       this.portUnreachable(iface, invoking, linkMulticast, family);
       return;
     }
     deliverTo(sock.request.owner);
   }
 
-  /** Port Unreachable for a unicast datagram no socket wanted (rate limited). */
+  /** Port Unreachable for a unicast datagram no socket wanted (rate limited); the drop is counted already. */
   private portUnreachable(iface: Interface, invoking: Uint8Array, linkMulticast: boolean, family: 4 | 6): void {
-    this.engine.countDrop(L.DropReason.UDP_NO_PORT);
     if (family === 4) this.v4.sendError(iface, invoking, linkMulticast, ICMP4_DEST_UNREACH, 3, this.clock.now());
     else if (!isMulticast(invoking.subarray(24, 40))) this.sendIcmpError(iface, invoking, linkMulticast, ICMP6_DST_UNREACH, 4, 0);
   }
@@ -2068,6 +2060,24 @@ export class Stack extends EventEmitter {
     } finally {
       this.leave();
     }
+  }
+
+  private flushQueued = false;
+
+  /**
+   * Datagrams sockets send in one turn of the event loop (say, the replies to
+   * one received burst) go out in one batch: one txBuild and one device
+   * write, after the last of them, instead of a write each.
+   */
+  private flushSoon(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(() => {
+      this.flushQueued = false;
+      if (this.closed) return;
+      this.enter();
+      this.leave();
+    });
   }
 
   private enter(): void {

@@ -14,6 +14,8 @@ export interface HotPath {
   txBuild(m: number, iovStart: number, now: number): number;
   neighFind(ifindex: number, addrPtr: number): number;
   neighLookupBatch(ifindex: number, addrs: number, n: number): number;
+  /** UDP demultiplexing (asm/table/udp.ts): socket entry for [dst]:port, or -1 (0xffffffff as i32). */
+  udpLookup(family: number, dst: number, port: number, ifindex: number): number;
   layoutOk(): number;
   simd(): number;
   csumScalar(p: number, len: number): number;

@@ -1,5 +1,5 @@
 // Property tests for the hot path (STYLE.md 6, 12): seeded random frames and
-// mutations of valid ones go through rxBurst in bursts of up to RX_SLOTS, and
+// mutations of valid ones (IPv6, IPv4, ARP) go through rxBurst in bursts of up to RX_SLOTS, and
 // random descriptors through txBuild, on both builds. Whatever the bytes:
 // no trap, one known verdict per slot, every drop counted exactly once, and the
 // write list only ever points inside the right slot.
@@ -8,13 +8,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as L from '../../src/wasm/layout.generated.js';
 import { parseIp6, parseMac, solicitedNode } from '../../src/wire/address.js';
-import { decode, echoRequest, ethFrame, naMessage, nsMessage, upperChecksum } from '../support/frames.js';
-import { BUILDS, Harness, prng } from '../support/engine.js';
+import { decode, echoRequest, ethFrame, naMessage, nsMessage, refChecksum, refSum, upperChecksum } from '../support/frames.js';
+import { arpPacket, eth4, ethernet, icmp4, icmp4Echo, ip4, ipv4Packet, udp4, udp4Checksum } from '../support/frames4.js';
+import { BUILDS, Harness, mapped4, prng } from '../support/engine.js';
+import type { BoundUdpSocket } from '../../src/socket/portspace.js';
 
 const { Verdict, DropReason, ControlKind, NeighState } = L;
 
 const RANDOM_FRAMES = 20_000;
 const MUTATED_FRAMES = 20_000;
+const MUTATED4_FRAMES = 20_000; // IPv4 and ARP
 const TX_ROUNDS = 400;
 
 const OUR_MAC = '02:00:00:00:00:01';
@@ -24,11 +27,21 @@ const OURS = parseIp6('2001:db8::1');
 
 function setup(simd: boolean): Harness {
   const hp = new Harness(simd, [
-    { ifindex: 1, mac: OUR_MAC, hopLimit: 64, addresses: ['2001:db8::1/64', 'fe80::1/64', { addr: '2001:db8::7/64', tentative: true }] },
-    { ifindex: 2, ethernet: false, addresses: ['2001:db8:2::1/64'] },
+    {
+      ifindex: 1, mac: OUR_MAC, hopLimit: 64, addresses: ['2001:db8::1/64', 'fe80::1/64', { addr: '2001:db8::7/64', tentative: true }],
+      ipv4: ['10.0.0.1/24'], groups4: ['239.1.2.3'],
+    },
+    { ifindex: 2, ethernet: false, addresses: ['2001:db8:2::1/64'], ipv4: ['192.168.2.1/24'] },
   ]);
   hp.neighbor(1, parseIp6('2001:db8::2'), NeighState.REACHABLE, TABLE_MAC);
   hp.neighbor(1, parseIp6('fe80::2'), NeighState.STALE, TABLE_MAC);
+  hp.neighbor(1, mapped4('10.0.0.2'), NeighState.REACHABLE, TABLE_MAC);
+  // UDP sockets on port 7 (udp6 ::, both families) and 53 (udp4 10.0.0.1), so
+  // every demultiplexing outcome is reachable.
+  const sock = (family: 4 | 6, addr: Uint8Array, port: number): BoundUdpSocket =>
+    ({ family, v6only: false, reuseAddr: false, addr, port, ifindex: undefined, request: { family, addr, port } });
+  hp.udp.syncPort(7, [sock(6, parseIp6('::'), 7)]);
+  hp.udp.syncPort(53, [sock(4, mapped4('10.0.0.1'), 53)]);
   return hp;
 }
 
@@ -56,12 +69,38 @@ function templates(): Uint8Array[] {
   ];
 }
 
-const SPECIAL = ['ff02::1', '::1', '::', '2001:db8::7', 'fe80::1', '2001:db8::1', 'ff02::1:ff00:1', 'ff05::2'].map(parseIp6);
+const SPECIAL = ['ff02::1', '::1', '::', '2001:db8::7', 'fe80::1', '2001:db8::1', 'ff02::1:ff00:1', 'ff05::2', '::ffff:10.0.0.1'].map(parseIp6);
+
+/** IPv4 and ARP frames to mutate. */
+function templates4(): Uint8Array[] {
+  const data = Uint8Array.from({ length: 56 }, (_, i) => i);
+  const f = (dst: string, proto: number, upper: Uint8Array, dstMac = OUR_MAC, frag = 0): Uint8Array =>
+    eth4({ dstMac, srcMac: '02:00:00:00:00:02', src: '10.0.0.2', dst, proto, frag, upper });
+  const u = (dst: string, port: number): Uint8Array => udp4('10.0.0.2', dst, 1234, port, data.subarray(0, 20));
+  return [
+    f('10.0.0.1', 1, icmp4Echo(8, 1, 2, data)),
+    f('10.0.0.1', 1, icmp4Echo(0, 1, 2, data)),
+    f('10.0.0.1', 1, icmp4(3, 3, new Uint8Array(32))),
+    f('10.0.0.1', 17, u('10.0.0.1', 7)),
+    f('10.0.0.1', 17, u('10.0.0.1', 53)),
+    f('10.0.0.1', 17, u('10.0.0.1', 9)),
+    f('255.255.255.255', 17, u('255.255.255.255', 7), 'ff:ff:ff:ff:ff:ff'),
+    f('239.1.2.3', 17, u('239.1.2.3', 9), '01:00:5e:01:02:03'),
+    f('224.0.0.1', 2, new Uint8Array(8), '01:00:5e:00:00:01'),
+    f('10.0.0.1', 6, new Uint8Array(20)),
+    f('10.0.0.1', 1, icmp4Echo(8, 1, 2, data), OUR_MAC, 0x2000),
+    ethernet('ff:ff:ff:ff:ff:ff', '02:00:00:00:00:02', 0x0806, arpPacket({ op: 1, sha: '02:00:00:00:00:02', spa: '10.0.0.2', tpa: '10.0.0.1' })),
+    ipv4Packet({ src: '192.168.2.9', dst: '192.168.2.1', upper: icmp4Echo(8, 3, 3, data) }), // for the TUN interface
+  ];
+}
+
+const SPECIAL4 = ['10.0.0.1', '10.0.0.255', '255.255.255.255', '127.0.0.1', '224.0.0.1', '239.9.9.9', '0.0.0.0', '192.168.2.1', '10.0.0.2'].map(ip4);
 const NEXT_HEADERS = [0, 6, 17, 43, 44, 58, 59, 60];
 
 class Gen {
   readonly rand: () => number;
   private readonly tpl = templates();
+  private readonly tpl4 = templates4();
   constructor(seed: number) {
     this.rand = prng(seed);
   }
@@ -145,6 +184,83 @@ class Gen {
   }
 }
 
+/** An IPv4 or ARP template with 1–3 mutations; header and ICMP/UDP checksums re-fixed most of the time. */
+function mutated4(g: Gen, tpl: Uint8Array[], b: Uint8Array): number {
+  const t = tpl[g.int(tpl.length)];
+  b.set(t);
+  let len = t.length;
+  const o = t[12] === 0x08 || t[12] === 0x06 ? 14 : 0; // the TUN template has no Ethernet header
+  for (let k = 1 + g.int(3); k > 0; k--) {
+    switch (g.int(9)) {
+      case 0:
+        for (let j = 1 + g.int(4); j > 0; j--) b[g.int(len || 1)] ^= 1 + g.int(255);
+        break;
+      case 1:
+        len = g.int(len + 1);
+        break;
+      case 2: {
+        const n = len + g.int(Math.min(L.SLOT_SIZE - len, 64) + 1); // Ethernet padding or trailing junk
+        g.fill(b, len, n);
+        len = n;
+        break;
+      }
+      case 3: { // Total Length off by a little, or random
+        const v = g.int(2) ? g.int(65536) : Math.max(0, ((b[o + 2] << 8) | b[o + 3]) + g.int(17) - 8);
+        b[o + 2] = v >> 8;
+        b[o + 3] = v & 0xff;
+        break;
+      }
+      case 4: // Version/IHL, flags/fragment offset
+        if (g.int(2)) b[o] = g.int(3) ? 0x40 | g.int(16) : g.int(256);
+        else b[o + 6 + g.int(2)] = g.int(2) ? 0 : g.int(256);
+        break;
+      case 5: // protocol, or ICMP type / UDP port
+        if (g.int(2)) b[o + 9] = [1, 2, 6, 17, 0, 41][g.int(6)];
+        else b[o + 20 + g.int(4)] = [0, 3, 8, 11, 12, 13, 53, 7][g.int(8)];
+        break;
+      case 6: // source or destination: a special address
+        b.set(SPECIAL4[g.int(SPECIAL4.length)], o + (g.int(2) ? 12 : 16));
+        break;
+      case 7: // UDP Length / ARP op and lengths
+        b[o + 24 + g.int(2)] = g.int(256);
+        break;
+      case 8: // ethertype
+        if (o) b[13] = [0x00, 0x06, 0x08][g.int(3)];
+        break;
+    }
+  }
+  if (g.int(4)) fixChecksum4(b, o, len);
+  return len;
+}
+
+/** Recomputes the IPv4 header checksum and the ICMP/UDP checksum (when they fit) of the packet at `o`. */
+function fixChecksum4(b: Uint8Array, o: number, len: number): void {
+  if (b[12] === 0x08 && b[13] === 0x06 && o) return; // ARP
+  const hl = (b[o] & 0x0f) * 4;
+  if (hl < 20 || o + hl > len) return;
+  b[o + 10] = b[o + 11] = 0;
+  const hc = refChecksum(b.subarray(o, o + hl));
+  b[o + 10] = hc >> 8;
+  b[o + 11] = hc & 0xff;
+  const tot = (b[o + 2] << 8) | b[o + 3];
+  if (tot < hl + 8 || o + tot > len) return;
+  const l4 = b.subarray(o + hl, o + tot);
+  if (b[o + 9] === 1) {
+    l4[2] = l4[3] = 0;
+    const c = refChecksum(l4);
+    l4[2] = c >> 8;
+    l4[3] = c & 0xff;
+  } else if (b[o + 9] === 17) {
+    const ul = (l4[4] << 8) | l4[5];
+    if (ul < 8 || ul > l4.length) return;
+    l4[6] = l4[7] = 0;
+    const f = (a: Uint8Array): string => Array.from(a).join('.');
+    const c = udp4Checksum(f(b.subarray(o + 12, o + 16)), f(b.subarray(o + 16, o + 20)), l4.subarray(0, ul));
+    l4[6] = c >> 8;
+    l4[7] = c & 0xff;
+  }
+}
+
 /** Recomputes the ICMPv6/UDP checksum of an Ethernet frame for its Payload Length (when it fits). */
 function fixChecksum(b: Uint8Array, len: number): void {
   const plen = (b[18] << 8) | b[19];
@@ -166,25 +282,36 @@ const RX_REASONS = [
   DropReason.IP6_PROTO_UNSUPPORTED, DropReason.IP6_TENTATIVE, DropReason.IFACE_DOWN, DropReason.ICMP6_TRUNCATED,
   DropReason.ICMP6_CHECKSUM, DropReason.ICMP6_UNKNOWN_INFO, DropReason.ND_HOP_LIMIT, DropReason.ND_CODE,
   DropReason.UDP_TRUNCATED, DropReason.UDP_ZERO_CHECKSUM, DropReason.UDP_CHECKSUM, DropReason.ECHO_UNSPEC_SOURCE,
-  DropReason.SLOT_OVERFLOW,
+  DropReason.SLOT_OVERFLOW, DropReason.UDP_NO_PORT, DropReason.IP6_MAPPED,
+  DropReason.IP4_TRUNCATED, DropReason.IP4_HEADER, DropReason.IP4_CHECKSUM, DropReason.IP4_SRC_INVALID, DropReason.IP4_NOT_OURS,
+  DropReason.IP4_GROUP_NOT_JOINED, DropReason.IP4_PROTO_UNSUPPORTED, DropReason.ICMP4_TRUNCATED, DropReason.ICMP4_CHECKSUM,
+  DropReason.ICMP4_UNHANDLED, DropReason.ARP_MALFORMED, DropReason.ECHO4_BROADCAST_IGNORED,
 ];
+
+/** Kinds that are drops too (counted by rxBurst) with something owed to the sender. */
+const DROPPING_KINDS = new Set<number>([
+  ControlKind.PARAM_PROBLEM_HEADER, ControlKind.PARAM_PROBLEM_NEXT_HEADER, ControlKind.PARAM_PROBLEM_OPTION,
+  ControlKind.PARAM_PROBLEM_OPTION_UNICAST, ControlKind.PARAM_PROBLEM_CHAIN, ControlKind.PROTO4_UNREACHABLE, ControlKind.UDP_NO_PORT,
+]);
 
 const KNOWN = new Set<number>([Verdict.DROP, Verdict.TX_READY, Verdict.CONTROL, Verdict.DELIVER, Verdict.RESOLVE]);
 
 for (const build of BUILDS) {
-  test(`rxBurst on ${RANDOM_FRAMES} random and ${MUTATED_FRAMES} mutated frames: no trap, every slot one verdict, every drop counted (${build.name} build)`, () => {
+  test(`rxBurst on ${RANDOM_FRAMES} random, ${MUTATED_FRAMES} mutated IPv6 and ${MUTATED4_FRAMES} mutated IPv4/ARP frames: no trap, every slot one verdict, every drop counted (${build.name} build)`, () => {
     const hp = setup(build.simd);
     const gen = new Gen(build.simd ? 2 : 1);
     const buf = new Uint8Array(L.SLOT_SIZE);
     const lens: number[] = [];
     const tally = { frames: 0, drops: 0, tx: 0, verdicts: new Map<number, number>() };
     let bursts = 0;
-    const total = RANDOM_FRAMES + MUTATED_FRAMES;
+    const total = RANDOM_FRAMES + MUTATED_FRAMES + MUTATED4_FRAMES;
+    const tpl4 = templates4();
+    const kinds = new Map<number, number>();
     while (tally.frames < total) {
       const n = Math.min(1 + gen.int(L.RX_SLOTS), total - tally.frames);
       for (let i = 0; i < n; i++) {
         const k = tally.frames + i;
-        let len = k < RANDOM_FRAMES ? gen.random(buf) : gen.mutated(buf);
+        let len = k < RANDOM_FRAMES ? gen.random(buf) : k < RANDOM_FRAMES + MUTATED_FRAMES ? gen.mutated(buf) : mutated4(gen, tpl4, buf);
         hp.writeRx(i, buf.subarray(0, len), len);
         if (gen.int(200) === 0) hp.writeRx(i, buf.subarray(0, 0), (len = L.SLOT_SIZE + 1 + gen.int(0x7fffffff))); // bad descriptor
         lens[i] = len;
@@ -212,8 +339,13 @@ for (const build of BUILDS) {
         } else if (s.verdict === Verdict.TX_READY) txSlots.push(i);
         else {
           workSlots.push(i);
-          // Dropped too, but with a Parameter Problem owed to the sender.
-          if (s.verdict === Verdict.CONTROL && s.reason >= ControlKind.PARAM_PROBLEM_HEADER && s.reason <= ControlKind.PARAM_PROBLEM_CHAIN) dropped++;
+          // Dropped too, but with a Parameter Problem or an ICMP Unreachable owed to the sender.
+          if (s.verdict === Verdict.CONTROL && DROPPING_KINDS.has(s.reason)) dropped++;
+          if (s.verdict !== Verdict.RESOLVE) kinds.set(s.reason, (kinds.get(s.reason) ?? 0) + 1);
+          const sock = hp.rxSock(i);
+          if (s.verdict === Verdict.DELIVER && (s.reason === ControlKind.UDP || s.reason === ControlKind.UDP4)) {
+            assert.ok(sock === 0xffffffff || hp.udp.socketAt(sock) !== undefined, `slot ${i}: socket entry ${sock}`);
+          } else assert.equal(sock, 0xffffffff, `slot ${i}: RX_SOCK only for UDP deliveries`);
           if (s.verdict !== Verdict.RESOLVE) assert.ok(ControlKind[s.reason] !== undefined && s.reason !== 0, `slot ${i}: kind ${s.reason}`);
         }
       });
@@ -225,8 +357,19 @@ for (const build of BUILDS) {
         const l3 = r.slots[i].l3;
         assert.equal(e.offset, hp.engine.rxSlot(i), `entry ${k} starts at slot ${i}`);
         assert.ok(e.length <= lens[i] && e.length <= L.SLOT_SIZE, `entry ${k}: length ${e.length} ≤ frame ${lens[i]}`);
-        assert.ok(e.length >= l3 + 40 + 8, `entry ${k}: holds an echo reply`);
         const bytes = hp.readRx(i, e.length);
+        if ((bytes[l3] >> 4) === 4) {
+          // An ICMPv4 echo reply: header and ICMP checksums by RFC 1071, length = Total Length.
+          const ip = bytes.subarray(l3);
+          assert.equal(ip.length, (ip[2] << 8) | ip[3], `slot ${i}: length = the reply's Total Length`);
+          assert.equal(ip[0], 0x45);
+          assert.equal(refSum(ip.subarray(0, 20)), 0xffff, `slot ${i}: IPv4 header checksum`);
+          assert.equal(ip[20], 0, `slot ${i}: an Echo Reply`);
+          assert.equal(refSum(ip.subarray(20)), 0xffff, `slot ${i}: ICMP checksum`);
+          if (l3) assert.deepEqual(Array.from(bytes.subarray(0, 6)), Array.from(parseMac(TABLE_MAC)));
+          return;
+        }
+        assert.ok(e.length >= l3 + 40 + 8, `entry ${k}: holds an echo reply`);
         const d = decode(l3 ? bytes : Uint8Array.from([...new Uint8Array(14), ...bytes]));
         assert.equal(d.icmpType, 129, `slot ${i}: an Echo Reply`);
         assert.ok(d.checksumOk, `slot ${i}: checksum`);
@@ -244,6 +387,11 @@ for (const build of BUILDS) {
     }
     const missed = RX_REASONS.filter((r) => hp.engine.drops(r) === 0).map((r) => DropReason[r]);
     assert.deepEqual(missed, [], 'every drop reason rxBurst can produce was reached');
+    const KINDS = [
+      ControlKind.ARP, ControlKind.ECHO4_REPLY, ControlKind.UDP4, ControlKind.ICMP4_ERROR, ControlKind.FRAGMENT4,
+      ControlKind.PROTO4_UNREACHABLE, ControlKind.UDP_NO_PORT, ControlKind.IGMP, ControlKind.UDP,
+    ];
+    assert.deepEqual(KINDS.filter((c) => !kinds.has(c)).map((c) => ControlKind[c]), [], 'every IPv4/ARP/UDP kind was reached');
   });
 
   test(`txBuild with random descriptors never traps and only queues frames inside their TX slot (${build.name} build)`, () => {
@@ -267,7 +415,12 @@ for (const build of BUILDS) {
         gen.fill(u8, d + L.TXD_MAC, d + L.TXD_MAC + 6);
         const ip = hp.engine.txSlot(i) + L.TX_HEADROOM;
         gen.fill(u8, ip, ip + 64);
-        if (gen.int(2)) {
+        if (gen.int(3) === 0) {
+          // An IPv4 header (TXF_IPV4 set half the time by the random flags).
+          u8[ip] = gen.int(4) ? 0x45 : 0x40 | gen.int(16);
+          u8[ip + 9] = [1, 17, 2, gen.int(256)][gen.int(4)];
+          u8.set(ip4(['10.0.0.2', '10.0.0.9', '239.1.2.3', '255.255.255.255', '8.8.8.8'][gen.int(5)]), ip + 16);
+        } else if (gen.int(2)) {
           u8[ip] = 0x60;
           u8[ip + 6] = [58, 17, 59, gen.int(256)][gen.int(4)];
           u8.set(dsts[gen.int(dsts.length)], ip + 24);

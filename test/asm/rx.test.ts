@@ -489,8 +489,8 @@ for (const build of BUILDS) {
       expectDrop(setup(build.simd), echo({ dstMac: parseMac('02:00:00:00:00:77') }), DropReason.L2_NOT_FOR_US);
     });
 
-    test('a non-IPv6 ethertype (0x0800) is dropped (RFC 2464 §3)', () => {
-      expectDrop(setup(build.simd), echo({ ethertype: 0x0800 }), DropReason.L2_ETHERTYPE);
+    test('an ethertype that is neither IPv6, IPv4 nor ARP (0x88b5) is dropped (RFC 2464 §3)', () => {
+      expectDrop(setup(build.simd), echo({ ethertype: 0x88b5 }), DropReason.L2_ETHERTYPE);
     });
 
     test('a frame shorter than an Ethernet header is dropped', () => {

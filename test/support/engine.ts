@@ -7,6 +7,26 @@ import { Engine } from '../../src/wasm/instance.js';
 import * as L from '../../src/wasm/layout.generated.js';
 import { NeighborTable } from '../../src/nd/neighbor-table.js';
 import { ALL_NODES, parseIp6, parseMac, parsePrefix, solicitedNode, ip6Equal, type Ip6 } from '../../src/wire/address.js';
+import { UdpDemuxTable } from '../../src/socket/udp-table.js';
+
+/** 'a.b.c.d' → ::ffff:a.b.c.d, the form every WASM table holds IPv4 addresses in. */
+export function mapped4(text: string): Ip6 {
+  const parts = text.split('.').map(Number);
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) throw new Error(`bad IPv4 address ${text}`);
+  const a = new Uint8Array(16);
+  a[10] = 0xff;
+  a[11] = 0xff;
+  a.set(parts, 12);
+  return a;
+}
+
+/** 'a.b.c.d/len' → the mapped address and the IPv4 prefix length (32 when absent). */
+export function parsePrefix4(text: string): { addr: Ip6; prefixLen: number } {
+  const [a, l] = text.split('/');
+  const prefixLen = l === undefined ? 32 : Number(l);
+  if (!Number.isInteger(prefixLen) || prefixLen < 0 || prefixLen > 32) throw new Error(`bad IPv4 prefix ${text}`);
+  return { addr: mapped4(a), prefixLen };
+}
 
 /** Both builds, for `for (const b of BUILDS)` loops in tests. */
 export const BUILDS = [
@@ -35,6 +55,16 @@ export interface IfaceSpec {
   groups?: string[];
   /** Largest echo reply answered in place (default: no limit). */
   echoMax?: number;
+  /** IPv4 addresses 'a.b.c.d/len': mapped ADDR entries (prefix length = len) and the on-link PREFIX ::ffff:…/96+len. */
+  ipv4?: string[];
+  /** IPv4 default gateway 'a.b.c.d' (IFACE_ROUTER4 + IFF_ROUTER4). */
+  router4?: string;
+  /** Extra IPv4 groups besides 224.0.0.1 (joined whenever the interface has an IPv4 address). */
+  groups4?: string[];
+  /** IFACE_TTL (default 64). */
+  ttl?: number;
+  /** IFF_SLOW_ROUTE: off-link next hops are the control plane's. */
+  slowRoute?: boolean;
 }
 
 export interface SlotResult {
@@ -62,11 +92,35 @@ export interface BurstResult {
 export class Harness {
   readonly engine: Engine;
   readonly neighbors: NeighborTable;
+  private udpTable: UdpDemuxTable | undefined;
 
   constructor(simd: boolean, ifaces: IfaceSpec[] = []) {
     this.engine = new Engine({ simd });
     this.neighbors = new NeighborTable(this.engine);
+    // Until a test attaches the UDP table (`udp`), the harness is a stack that
+    // has not mirrored its sockets: UDP_OVERFLOW, so every datagram goes to
+    // TypeScript unlooked-up (DELIVER UDP/UDP4, socket 0xffffffff).
+    this.engine.dv.setUint32(L.UDP_OVERFLOW, 1, true);
     this.configure(ifaces);
+  }
+
+  /** The UDP demultiplexing table (created on first use; that clears UDP_OVERFLOW). */
+  get udp(): UdpDemuxTable {
+    this.udpTable ??= new UdpDemuxTable(this.engine);
+    return this.udpTable;
+  }
+
+  /** RX_SOCK_BASE for slot `i`: the socket entry of a DELIVER UDP/UDP4 slot, or 0xffffffff. */
+  rxSock(i: number): number {
+    return this.engine.dv.getUint32(L.RX_SOCK_BASE + i * 4, true);
+  }
+
+  /** The WASM udpLookup export (dst: 16 bytes, ::ffff:a.b.c.d for family 4), through scratch memory in TX slot 255. */
+  udpLookup(family: 4 | 6, dst: Ip6, port: number, ifindex: number): number {
+    const at = this.engine.txSlot(L.TX_SLOTS - 1);
+    this.engine.u8.set(dst, at);
+    const ex = this.engine.exports as unknown as { udpLookup(f: number, d: number, p: number, i: number): number };
+    return ex.udpLookup(family, at, port, ifindex) >>> 0;
   }
 
   get u8(): Uint8Array {
@@ -97,7 +151,10 @@ export class Harness {
     let np = 0;
     for (const i of ifaces) {
       const b = L.IFACE_BASE + i.ifindex * L.IFACE_STRIDE;
-      u8[b + L.IFACE_FLAGS] = ((i.up ?? true) ? L.IFF_UP : 0) | ((i.ethernet ?? true) ? L.IFF_ETHERNET : 0);
+      u8[b + L.IFACE_FLAGS] = ((i.up ?? true) ? L.IFF_UP : 0) | ((i.ethernet ?? true) ? L.IFF_ETHERNET : 0) |
+        (i.router4 !== undefined ? L.IFF_ROUTER4 : 0) | (i.slowRoute ? L.IFF_SLOW_ROUTE : 0);
+      u8[b + L.IFACE_TTL] = i.ttl ?? 64;
+      if (i.router4 !== undefined) u8.set(mapped4(i.router4), b + L.IFACE_ROUTER4);
       u8[b + L.IFACE_HOP_LIMIT] = i.hopLimit ?? 64;
       dv.setUint16(b + L.IFACE_MTU, i.mtu ?? 1500, true);
       dv.setUint16(b + L.IFACE_ECHO_MAX, i.echoMax ?? 0xffff, true);
@@ -124,6 +181,24 @@ export class Harness {
         group(i.ifindex, solicitedNode(p.addr)); // RFC 4861 §7.2.1
       }
       for (const g of i.groups ?? []) group(i.ifindex, parseIp6(g));
+      for (const text of i.ipv4 ?? []) {
+        const p = parsePrefix4(text);
+        const e = L.ADDR_BASE + na++ * L.ADDR_STRIDE;
+        u8.fill(0, e, e + L.ADDR_STRIDE);
+        u8.set(p.addr, e);
+        u8[e + L.ADDR_IFINDEX] = i.ifindex;
+        u8[e + L.ADDR_FLAGS] = L.AF_VALID;
+        u8[e + L.ADDR_PREFIX_LEN] = p.prefixLen;
+        if (p.prefixLen < 32) {
+          const q = L.PREFIX_BASE + np++ * L.PREFIX_STRIDE;
+          u8.fill(0, q, q + L.PREFIX_STRIDE);
+          u8.set(p.addr, q);
+          u8[q + L.PREFIX_LEN] = 96 + p.prefixLen;
+          u8[q + L.PREFIX_IFINDEX] = i.ifindex;
+        }
+      }
+      if ((i.ipv4 ?? []).length > 0) group(i.ifindex, mapped4('224.0.0.1')); // RFC 1112 §4: all-hosts
+      for (const g of i.groups4 ?? []) group(i.ifindex, mapped4(g));
     }
     dv.setUint32(L.ADDR_COUNT, na, true);
     dv.setUint32(L.GROUP_COUNT, ng, true);
