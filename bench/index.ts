@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark in one run. Speeds are reported as ratios
 // against a baseline measured in the same run (DESIGN.md §4): the checksum
-// kernels against plain TypeScript, the flood ping against the kernel over veth.
+// kernels against plain TypeScript, the flood ping and the UDP echo against the
+// kernel over veth.
 // Memory per neighbor entry is exact with `node --expose-gc dist/bench/index.js`;
 // without the flag bench/neigh.ts reaches the collector another way or says
 // the figure is approximate.
@@ -22,6 +23,12 @@ export async function main(argv: string[]): Promise<number> {
       'flood-ping',
       async () => {
         code = Math.max(code, await (await import('./flood-ping.js')).main(quick ? ['--count', '20000'] : []));
+      },
+    ],
+    [
+      'udp-echo',
+      async () => {
+        code = Math.max(code, await (await import('./udp-echo.js')).main(quick ? ['--quick'] : []));
       },
     ],
   ];
