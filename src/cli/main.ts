@@ -149,8 +149,8 @@ async function demo(argv: string[]): Promise<number> {
   a.on('event', log('A'));
   b.on('event', log('B'));
   console.log(`wasagi demo: two stacks on an in-process Ethernet link (hot path: ${a.engine.simd ? 'WASM SIMD' : 'WASM scalar'})`);
-  a.addInterface({ link, name: 'sim0', mac: '02:00:5e:00:00:0a', addresses: ['2001:db8:d::a/64'] });
-  b.addInterface({ link, name: 'sim0', mac: '02:00:5e:00:00:0b', addresses: ['2001:db8:d::b/64'] });
+  a.addInterface({ link, name: 'sim0', mac: '02:00:5e:00:00:0a', addresses: ['2001:db8:d::a/64', '192.0.2.10/24'] });
+  b.addInterface({ link, name: 'sim0', mac: '02:00:5e:00:00:0b', addresses: ['2001:db8:d::b/64', '192.0.2.11/24'] });
   console.log(`(link-local addresses are RFC 7217 stable-privacy; every address runs Duplicate Address Detection first)`);
   await Promise.all([a.addressesSettled(), b.addressesSettled()]);
 
@@ -172,8 +172,31 @@ async function demo(argv: string[]): Promise<number> {
   const dns = a.dns();
   console.log(`A$ cat resolv.conf (from RDNSS/DNSSL)\n${indent([...dns.servers.map((x) => `nameserver ${x.address}`), `search ${dns.searchList.map((x) => x.domain).join(' ')}`].join('\n'))}`);
 
-  console.log(`\nA$ ip -6 neigh\n${indent(formatNeighText(showNeigh(a)))}`);
-  console.log(`B$ ip -6 neigh\n${indent(formatNeighText(showNeigh(b)))}`);
+  // The dual stack (paper §4): ARP and ICMPv4, and one udp6 socket serving IPv4 through mapped addresses.
+  console.log(`\n$ ping -4 -c 2 -i 0.2 192.0.2.11   (from A; ARP resolves B first, B answers in WASM)`);
+  const s4 = await runPing(a, '192.0.2.11', { count: 2, interval: 0.2, size }, true);
+  printSummary(s4);
+  const server = b.dgram.createSocket({ type: 'udp6' }); // no ipv6Only: IPv4 arrives as ::ffff:a.b.c.d
+  server.on('message', (m: Buffer, r: { address: string; port: number }) => {
+    console.log(`B udp6 [::]:7 got "${m}" from [${r.address}]:${r.port}`);
+    server.send(m, r.port, r.address);
+  });
+  await new Promise<void>((r) => server.bind(7, () => r()));
+  for (const [type, dst] of [['udp4', '192.0.2.11'], ['udp6', '2001:db8:d::b']] as const) {
+    const c = a.dgram.createSocket(type);
+    await new Promise<void>((r) => {
+      c.on('message', (m: Buffer, ri: { address: string; port: number }) => {
+        console.log(`A ${type} got the echo "${m}" from ${ri.address}:${ri.port}`);
+        c.close();
+        r();
+      });
+      c.send(`hello over ${type === 'udp4' ? 'IPv4' : 'IPv6'}`, 7, dst);
+    });
+  }
+  server.close();
+
+  console.log(`\nA$ ip neigh\n${indent(formatNeighText(showNeigh(a)))}`);
+  console.log(`B$ ip neigh\n${indent(formatNeighText(showNeigh(b)))}`);
 
   console.log(`\n$ ping -f -c ${count} -s ${size} 2001:db8:d::b   (flood from A; B answers in WASM)`);
   const fp = a.ping('2001:db8:d::b', { count, size, flood: true });
