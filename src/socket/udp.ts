@@ -270,7 +270,7 @@ export class UdpSocket extends EventEmitter {
   address(): { address: string; family: 'IPv6' | 'IPv4'; port: number } {
     if (!this.bound) throw err('ERR_SOCKET_DGRAM_NOT_RUNNING', 'Not running');
     return {
-      address: this.type === 'udp4' ? formatIp6(this.bound.addr).replace(/^::ffff:/, '') || '0.0.0.0' : this.host.format(this.bound.addr, this.bound.ifindex),
+      address: this.type === 'udp4' ? dotted(this.bound.addr) : this.host.format(this.bound.addr, this.bound.ifindex),
       family: this.type === 'udp4' ? 'IPv4' : 'IPv6',
       port: this.bound.port,
     };
@@ -278,7 +278,11 @@ export class UdpSocket extends EventEmitter {
 
   remoteAddress(): { address: string; family: 'IPv6' | 'IPv4'; port: number } {
     if (!this.remote) throw err('ERR_SOCKET_DGRAM_NOT_CONNECTED', 'Not connected');
-    return { address: this.host.format(this.remote.addr, this.remote.ifindex), family: this.type === 'udp4' ? 'IPv4' : 'IPv6', port: this.remote.port };
+    return {
+      address: this.type === 'udp4' ? dotted(this.remote.addr) : this.host.format(this.remote.addr, this.remote.ifindex),
+      family: this.type === 'udp4' ? 'IPv4' : 'IPv6',
+      port: this.remote.port,
+    };
   }
 
   /** @internal A datagram for this socket (the port space chose it); `src` is mapped for IPv4. */
@@ -427,6 +431,11 @@ export class UdpSocket extends EventEmitter {
     if (isMulticast(z.addr) && z.zone === undefined && isLinkLocal(z.addr)) throw err('ERR_ZONE_REQUIRED', `${address} needs a zone`);
     return { addr: z.addr, ifindex: z.zone !== undefined ? this.host.zoneIndex(z.zone) : undefined };
   }
+}
+
+/** a.b.c.d of a mapped address (:: counts as 0.0.0.0, the udp4 wildcard). */
+function dotted(a: Ip6): string {
+  return `${a[12]}.${a[13]}.${a[14]}.${a[15]}`;
 }
 
 function isMappedAddr(a: Ip6): boolean {
