@@ -1208,6 +1208,13 @@ export class Stack extends EventEmitter {
       const why = e.type === ICMP6_TIME_EXCEEDED ? 'time exceeded' : e.type === ICMP6_PARAM_PROBLEM ? 'parameter problem' : 'unreachable';
       if (p) p.onUnreachable((q[46] << 8) | q[47], e.type === ICMP6_DST_UNREACH ? e.code : 100 + e.type, why, this.formatAddr(h.src, iface));
     }
+    // About a datagram of a UDP socket (RFC 4443 §3.1, RFC 1122 §4.1.3.3): a connected socket hears of it (Linux: ECONNREFUSED for code 4).
+    if (e.type === ICMP6_DST_UNREACH && q.length >= 48 && q[6] === NH_UDP) {
+      const sport = (q[40] << 8) | q[41];
+      const dport = (q[42] << 8) | q[43];
+      const s = this.udpPorts.lookup(qsrc.slice(), sport, 6, iface.ifindex);
+      s?.request.owner.icmpError(qdst.slice(), dport, e.code === 4 ? 'ECONNREFUSED' : 'EHOSTUNREACH');
+    }
   }
 
   /** Work deferred to a later time (delayed anycast answers), earliest first. */

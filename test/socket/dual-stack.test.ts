@@ -163,6 +163,15 @@ test('V6ONLY: the udp6 socket never sees IPv4; a udp4 socket may share the port;
   await turn(sim, 10);
   assert.deepEqual(heard4, ['to s4']);
   assert.deepEqual(heard6, ['to only6']);
+  // Over IPv6 too: Port Unreachable (RFC 4443 §3.1 code 4) → ECONNREFUSED on the connected socket.
+  const c6c = a.dgram.createSocket('udp6');
+  const errs6: string[] = [];
+  c6c.on('error', (e: NodeJS.ErrnoException) => errs6.push(e.code!));
+  await new Promise<void>((r) => c6c.connect(7199, '2001:db8::b', () => r()));
+  c6c.send('nobody');
+  await turn(sim, 10);
+  assert.deepEqual(errs6, ['ECONNREFUSED']);
+  c6c.close();
   // A V6ONLY sender cannot reach a mapped address (udpv6_sendmsg: ENETUNREACH).
   const o6 = a.dgram.createSocket({ type: 'udp6', ipv6Only: true });
   const e = await new Promise<NodeJS.ErrnoException | null>((r) => o6.send('x', 7100, '::ffff:10.0.0.2', (err: Error | null) => r(err as NodeJS.ErrnoException)));
