@@ -24,12 +24,11 @@ import * as L from '../wasm/layout.generated.js';
 import type { Engine } from '../wasm/instance.js';
 import type { NeighborTable } from '../nd/neighbor-table.js';
 import type { Instant } from '../time/instant.js';
-import { NEVER } from '../time/instant.js';
-import { WasagiError, invalidArg } from '../errors.js';
+import { WasagiError } from '../errors.js';
 import { ArpCache, type ArpAction, type ArpState } from '../ipv4/arp-cache.js';
 import { ARP_OP_REPLY, ARP_OP_REQUEST, parseArp, emitArp, ARP_LEN } from '../wire/arp.js';
 import {
-  ipv4Checksum, parseIpv4, formatIpv4, fromMapped, toMapped, isMapped, ip4ToNumber,
+  ipv4Checksum, parseIpv4, formatIpv4, toMapped, ip4ToNumber,
   IPPROTO_ICMP, IPPROTO_UDP, IPV4_DEFAULT_TTL, type Ip4,
 } from '../wire/ipv4.js';
 import { writeIcmp4, icmp4Length, ICMP4_DEST_UNREACH, ICMP4_ECHO_REPLY, ICMP4_ECHO_REQUEST, ICMP4_TIME_EXCEEDED } from '../wire/icmpv4.js';
@@ -627,13 +626,7 @@ function fillUpperChecksum(pkt: Uint8Array, hl: number, protocol: number): void 
   if (protocol === IPPROTO_UDP && upper.length >= 8) {
     upper[6] = 0;
     upper[7] = 0;
-    const pseudo = new Uint8Array(12 + upper.length);
-    pseudo.set(pkt.subarray(12, 20), 0);
-    pseudo[9] = IPPROTO_UDP;
-    pseudo[10] = upper.length >> 8;
-    pseudo[11] = upper.length & 0xff;
-    pseudo.set(upper, 12);
-    let c = ipv4Checksum(pseudo);
+    let c = udp4Checksum(pkt, upper);
     if (c === 0) c = 0xffff;
     upper.set(u16be(c), 6);
   } else if (protocol === IPPROTO_ICMP && upper.length >= 4) {
@@ -643,4 +636,3 @@ function fillUpperChecksum(pkt: Uint8Array, hl: number, protocol: number): void 
   }
 }
 
-export { isMapped, fromMapped };
