@@ -413,7 +413,7 @@ export class Ipv4 {
     if (!p) return void this.host.countDrop(L.DropReason.ARP_MALFORMED);
     const s = this.state(iface.ifindex);
     const ours = s.addrs.map((a) => a.addr.slice(12, 16));
-    this.handleArp(iface.ifindex, s.arp.onArp(p.op, p.senderIp, p.senderMac, p.targetIp, now, { ourAddrs: ours, broadcast }), now);
+    this.handleArp(iface.ifindex, s.arp.onArp(p.op, p.senderIp, p.senderMac, p.targetIp, now, { ourAddrs: ours, broadcast }), now, p.senderIp);
   }
 
   /** ARP deadlines (retransmissions, REACHABLE → STALE, probes). */
@@ -493,7 +493,7 @@ export class Ipv4 {
     if (s) this.handleArp(ifindex, s.arp.confirmReachable(addr.slice(12, 16), now), now);
   }
 
-  private handleArp(ifindex: number, acts: ArpAction[], now: Instant): void {
+  private handleArp(ifindex: number, acts: ArpAction[], now: Instant, sender?: Ip4): void {
     const iface = this.host.iface(ifindex);
     if (!iface) return;
     const s = this.state(ifindex);
@@ -535,7 +535,8 @@ export class Ipv4 {
           break;
         case 'ArpIgnored':
           this.host.countDrop(a.reason === 'SENDER_IS_OURS' ? L.DropReason.ARP_CONFLICT : L.DropReason.ARP_IGNORED);
-          if (a.reason === 'SENDER_IS_OURS') this.host.emitEvent({ type: 'AddressConflict', ifindex, interface: iface.name, address: 'ipv4' });
+          // RFC 5227 §2.4: someone else uses one of our addresses; reported, not defended.
+          if (a.reason === 'SENDER_IS_OURS' && sender) this.host.emitEvent({ type: 'AddressConflict', ifindex, interface: iface.name, address: formatIpv4(sender) });
           break;
       }
     }

@@ -281,3 +281,18 @@ test('socket options: EBADF before bind, EINVAL for bad TTLs, EACCES for broadca
   s.close();
   sim.close();
 });
+
+test('ARP from another host claiming our address is counted and reported, not learned (RFC 5227 §2.4)', async () => {
+  const { sim, b } = pair();
+  const link = sim.links[0];
+  const intruder = link.port('intruder');
+  const f = new Uint8Array(42);
+  f.set([255, 255, 255, 255, 255, 255, 2, 0, 0, 0, 0, 0x66, 0x08, 0x06, 0, 1, 8, 0, 6, 4, 0, 1, 2, 0, 0, 0, 0, 0x66, 10, 0, 0, 2, 0, 0, 0, 0, 0, 0, 10, 0, 0, 2]);
+  link.inject(intruder, f);
+  sim.settle();
+  assert.equal(b.counters().drops.ARP_CONFLICT, 1);
+  const ev = sim.events.get(b)!.filter((e) => e.type === 'AddressConflict');
+  assert.deepEqual(ev.map((e) => (e as { address: string }).address), ['10.0.0.2']);
+  assert.equal(b.v4.arp(b.interface('b0').ifindex)!.size, 0);
+  sim.close();
+});
