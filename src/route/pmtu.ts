@@ -18,6 +18,11 @@
 //
 // The caller validates the PTB first (checksum, quoted packet matches a flow
 // of ours: RFC 8201 §5.2, RFC 5927) and passes the quoted Destination Address.
+// IPv4 (RFC 1191) uses the same cache with `minMtu: 552, belowMinimum:
+// 'clamp'`: Linux's ip_rt_min_pmtu (512 + 20 + 20); a smaller report lowers
+// the estimate to 552, not below (__ip_rt_update_pmtu), rather than being
+// discarded as IPv6 requires.
+//
 // Not supported: per-flow or per-interface entries (the key is the
 // destination address alone, so fe80::1 on two links shares one entry),
 // PLPMTUD (RFC 8899), increasing the estimate by probing.
@@ -38,6 +43,10 @@ export interface PmtuOptions {
   aging?: Duration;
   /** Entries kept (≥ 1). Default MAX_PMTU_ENTRIES. */
   maxEntries?: number;
+  /** The smallest estimate (default 1280, IPv6's minimum link MTU). */
+  minMtu?: number;
+  /** A report below minMtu: 'discard' it (IPv6, RFC 8201 §4; default) or 'clamp' the estimate to minMtu (IPv4, Linux). */
+  belowMinimum?: 'discard' | 'clamp';
 }
 
 /** One cached estimate, for display. */
@@ -72,6 +81,8 @@ export class PmtuCache {
 
   private readonly aging: Duration;
   private readonly maxEntries: number;
+  private readonly minMtu: number;
+  private readonly clamp: boolean;
   /** Insertion order is recency: the first key is the least recently used. */
   private readonly byKey = new Map<string, Entry>();
   private readonly heap = new DeadlineHeap<Entry>(heapIndex);
@@ -85,6 +96,10 @@ export class PmtuCache {
     if (!Number.isInteger(max) || max < 1) throw invalidArg('maxEntries', 'an integer ≥ 1', max);
     this.aging = aging;
     this.maxEntries = max;
+    const min = opts.minMtu ?? IPV6_MIN_MTU;
+    if (!Number.isInteger(min) || min < 68) throw invalidArg('minMtu', 'an integer ≥ 68', min);
+    this.minMtu = min;
+    this.clamp = opts.belowMinimum === 'clamp';
   }
 
   /** Destinations with a lowered estimate. */
@@ -108,9 +123,10 @@ export class PmtuCache {
    * at now + aging.
    */
   onPacketTooBig(dst: Ip6, mtu: number, linkMtu: number, now: Instant): boolean {
-    if (mtu < IPV6_MIN_MTU) {
-      this.counters.belowMinimum++; // RFC 8201 §4: must discard it
-      return false;
+    if (mtu < this.minMtu) {
+      this.counters.belowMinimum++; // RFC 8201 §4: must discard it (IPv6); IPv4: clamped, as Linux
+      if (!this.clamp) return false;
+      mtu = this.minMtu;
     }
     const key = ip6Key(dst);
     const e = this.byKey.get(key);

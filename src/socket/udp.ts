@@ -303,9 +303,10 @@ export class UdpSocket extends EventEmitter {
    * Like Linux without IP_RECVERR, only a connected socket hears of it
    * (RFC 1122 §4.1.3.3): 'error' with ECONNREFUSED for Port Unreachable.
    */
-  icmpError(dst: Ip6, port: number, code: 'ECONNREFUSED' | 'EHOSTUNREACH'): void {
+  icmpError(dst: Ip6, port: number, code: string): void {
     if (this.closed || !this.remote || this.remote.port !== port || !this.remote.addr.every((b, i) => b === dst[i])) return;
-    const e = Object.assign(err(code, `recv ${code}`), { syscall: 'recv', errno: code === 'ECONNREFUSED' ? -111 : -113 });
+    const errno: Record<string, number> = { ECONNREFUSED: -111, EHOSTUNREACH: -113, ENETUNREACH: -101, ENOPROTOOPT: -92, EHOSTDOWN: -112, ENONET: -64, EACCES: -13 };
+    const e = Object.assign(err(code, `recvmsg ${code}`), { syscall: 'recvmsg', errno: errno[code] });
     queueMicrotask(() => this.emit('error', e));
   }
 

@@ -34,6 +34,7 @@ import {
 import { writeIcmp4, icmp4Length, ICMP4_DEST_UNREACH, ICMP4_ECHO_REPLY, ICMP4_ECHO_REQUEST, ICMP4_TIME_EXCEEDED } from '../wire/icmpv4.js';
 import { IcmpRateLimiter } from '../icmp/ratelimit.js';
 import { fragmentIpv4 } from '../ipv4/fragment.js';
+import { PmtuCache } from '../route/pmtu.js';
 import { Ip4Reassembler, Ip4ReasmDrop } from '../ipv4/reassembly.js';
 import { IgmpHost, type IgmpAction } from '../ipv4/igmp.js';
 import { hasRouterAlert, parseIgmpQuery, parseIgmpV2Message, validateIgmp, IGMP_MEMBERSHIP_QUERY } from '../wire/igmp.js';
@@ -119,6 +120,8 @@ export class Ipv4 {
   readonly limiter = new IcmpRateLimiter({ ratemask: ICMP4_RATEMASK });
   /** Counters kept here (Linux /proc/net/snmp names). */
   readonly counters = { IpOutNoRoutes: 0, IpFragOKs: 0, IpFragFails: 0, IpFragCreates: 0, IcmpOutErrors: 0, IcmpOutRateLimitHost: 0 };
+  /** Path MTU per destination (RFC 1191), from Fragmentation Needed; at least 552 (Linux's min_pmtu). */
+  readonly pmtu = new PmtuCache({ minMtu: 552, belowMinimum: 'clamp' });
   /** Reassembly (RFC 791 §3.2, RFC 815), bounded; 30 s like Linux's ipfrag_time. */
   readonly reassembler = new Ip4Reassembler();
   /** IGMPv3 host (RFC 3376) with v1/v2 compatibility, for the groups sockets join. */
@@ -311,7 +314,9 @@ export class Ipv4 {
       b.set(dst.subarray(12, 16), o + 16);
       if (hl === 24) b.set([0x94, 0x04, 0x00, 0x00], o + 20); // RFC 2113 Router Alert
     };
-    if (total > iface.mtu) {
+    // RFC 1191: the path MTU (a Fragmentation Needed lowered it) or the link's; multicast and broadcast use the link's.
+    const mtu = isMulticast4(dst) || mac === BROADCAST_MAC ? iface.mtu : this.pmtu.pmtu(dst, iface.mtu);
+    if (total > mtu) {
       if (opts.df) return 'EMSGSIZE';
       // RFC 791: the whole datagram (checksums over all of it), then fragments on 8-octet boundaries.
       const pkt = new Uint8Array(total);
@@ -321,7 +326,7 @@ export class Ipv4 {
       pkt.set(u16be(ipv4Checksum(pkt.subarray(0, hl))), 10);
       let frags: Uint8Array[];
       try {
-        frags = fragmentIpv4(pkt, iface.mtu);
+        frags = fragmentIpv4(pkt, mtu);
       } catch {
         this.counters.IpFragFails++;
         this.host.countDrop(L.DropReason.TX_TOO_BIG);
@@ -420,6 +425,7 @@ export class Ipv4 {
   onDeadline(now: Instant): void {
     for (const [k, s] of this.ifs) if (s.arp.nextDeadline() <= now) this.handleArp(k, s.arp.onDeadline(now), now);
     if (this.igmp.nextDeadline() <= now) this.handleIgmp(this.igmp.onDeadline(now), now);
+    if (this.pmtu.onDeadline(now).length) this.host.writeConfig(); // RFC 1191 §6.3: estimates age back up
     for (const t of this.reassembler.onDeadline(now)) {
       // RFC 792 / RFC 1122 §3.3.2: reassembly timed out with the first fragment in: Time Exceeded code 1.
       const f = t.firstFragment;
@@ -429,7 +435,7 @@ export class Ipv4 {
   }
 
   nextDeadline(): Instant {
-    let t = Math.min(this.igmp.nextDeadline(), this.reassembler.nextDeadline());
+    let t = Math.min(this.igmp.nextDeadline(), this.reassembler.nextDeadline(), this.pmtu.nextDeadline());
     for (const s of this.ifs.values()) t = Math.min(t, s.arp.nextDeadline());
     return t;
   }
@@ -586,6 +592,23 @@ export class Ipv4 {
     this.send(from, src, IPPROTO_ICMP, len, (b, o) => writeIcmp4(b, o, msg), now, { ifindex: iface.ifindex, df: false });
   }
 
+  /**
+   * Fragmentation Needed (RFC 1191 §4) about a datagram of ours to `dst`:
+   * lower its path MTU. An MTU field of 0 (a pre-RFC 1191 router) means the
+   * next plateau below the quoted datagram's length (§5, Table 7-1).
+   */
+  onFragNeeded(dst: Ip6, mtu: number, quotedLength: number, linkMtu: number, now: Instant): void {
+    if (mtu === 0) mtu = PLATEAUS.find((p) => p < quotedLength) ?? 68;
+    if (this.pmtu.onPacketTooBig(dst, mtu, linkMtu, now)) this.host.writeConfig();
+  }
+
+  /** The smallest path MTU known (for the fast path's in-place echo limit). */
+  smallestPmtu(linkMtu: number): number {
+    let m = linkMtu;
+    for (const e of this.pmtu.entries()) m = Math.min(m, e.pmtu);
+    return m;
+  }
+
   /** An echo request the fast path left to us (options, larger than in place allows): the reply (RFC 792). */
   echoReply(iface: Interface, pkt: Uint8Array, now: Instant): void {
     const hl = (pkt[0] & 0x0f) * 4;
@@ -606,6 +629,8 @@ export class Ipv4 {
 
 const u16be = (v: number): Uint8Array => Uint8Array.of(v >> 8, v & 0xff);
 const IGMP_PROTOCOL = 2;
+/** RFC 1191 §7 Table 7-1: MTU plateaus. */
+const PLATEAUS = [65535, 32000, 17914, 8166, 4352, 2002, 1492, 1006, 508, 296, 68];
 
 /** The Internet checksum (RFC 1071) over `b`: 0 when `b` holds a correct one. */
 export const inetSum = (b: Uint8Array): number => ipv4Checksum(b);

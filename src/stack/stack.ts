@@ -72,6 +72,12 @@ const ND_HOP_LIMIT = 255; // RFC 4861 §6.1, §7.1
 const OPT_NONCE = 14; // RFC 3971 §5.3.2, used by RFC 7527 for DAD loopback detection
 const MAX_ANYCAST_DELAY_TIME = 1_000; // ms, RFC 4861 §10
 const ALL_HOSTS4 = toMapped(Uint8Array.of(224, 0, 0, 1)); // RFC 1112 §4
+/** Destination Unreachable codes Linux treats as hard errors for a socket (net/ipv4/icmp.c icmp_err_convert, fatal = 1). */
+const UNREACH4_HARD: Record<number, string> = {
+  2: 'ENOPROTOOPT', 3: 'ECONNREFUSED', 6: 'ENETUNREACH', 7: 'EHOSTDOWN', 8: 'ENONET', 9: 'ENETUNREACH', 10: 'EHOSTUNREACH', 13: 'EHOSTUNREACH', 14: 'EHOSTUNREACH', 15: 'EHOSTUNREACH',
+};
+/** The same for ICMPv6 (net/ipv6/icmp.c tab_unreach, fatal = 1). */
+const UNREACH6_HARD: Record<number, string> = { 1: 'EACCES', 4: 'ECONNREFUSED', 5: 'EACCES', 6: 'EACCES' };
 
 export interface StackOptions {
   /** Time source; a ManualClock gives virtual time (no timers armed). Default: SystemClock. */
@@ -246,7 +252,6 @@ export class Stack extends EventEmitter {
         return this.v4.send(from, dst, IPPROTO_UDP, len, writeUdp, this.clock.now(), {
           ifindex: r.iface.ifindex,
           ttl: mcast ? (req.mcastTtl ?? 1) : req.ttl,
-          df: len + 20 <= r.iface.mtu ? undefined : false,
         });
       }
       let iface: Interface | undefined;
@@ -807,7 +812,7 @@ export class Stack extends EventEmitter {
 
   /** The largest echo reply the fast path may build in place: the link MTU, or the smallest path MTU known below it. */
   private echoMax(i: Interface): number {
-    let m = i.mtu;
+    let m = this.v4.smallestPmtu(i.mtu);
     for (const e of this.pmtu.entries()) m = Math.min(m, e.pmtu);
     return m;
   }
@@ -1067,12 +1072,20 @@ export class Stack extends EventEmitter {
       if (p) p.onUnreachable((inv[hl + 6] << 8) | inv[hl + 7], msg[1], why, formatV4(from));
       return;
     }
+    if (msg[0] === ICMP4_DEST_UNREACH && msg[1] === 4 && this.v4.isLocal(toMapped(inv.slice(12, 16)))) {
+      // RFC 1191 §4: Fragmentation Needed about a datagram of ours lowers the path MTU; the socket hears nothing (not a hard error).
+      this.v4.onFragNeeded(toMapped(inv.slice(16, 20)), (msg[6] << 8) | msg[7], (inv[2] << 8) | inv[3], iface.mtu, this.clock.now());
+      return;
+    }
     if (inv[9] === IPPROTO_UDP && inv.length >= hl + 8 && msg[0] === ICMP4_DEST_UNREACH) {
-      // RFC 1122 §4.1.3.3: report to the application; a connected socket sees ECONNREFUSED for Port Unreachable (Linux).
+      // RFC 1122 §4.1.3.3: report to the application. As Linux (__udp4_lib_err, icmp_err_convert): a
+      // connected socket without IP_RECVERR hears only the hard errors.
+      const code = UNREACH4_HARD[msg[1]];
+      if (!code) return;
       const sport = (inv[hl] << 8) | inv[hl + 1];
       const dport = (inv[hl + 2] << 8) | inv[hl + 3];
       const s = this.udpPorts.lookup(toMapped(inv.slice(12, 16)), sport, 4, iface.ifindex);
-      s?.request.owner.icmpError(toMapped(inv.slice(16, 20)), dport, msg[1] === 3 ? 'ECONNREFUSED' : 'EHOSTUNREACH');
+      s?.request.owner.icmpError(toMapped(inv.slice(16, 20)), dport, code);
     }
   }
 
@@ -1213,7 +1226,9 @@ export class Stack extends EventEmitter {
       const sport = (q[40] << 8) | q[41];
       const dport = (q[42] << 8) | q[43];
       const s = this.udpPorts.lookup(qsrc.slice(), sport, 6, iface.ifindex);
-      s?.request.owner.icmpError(qdst.slice(), dport, e.code === 4 ? 'ECONNREFUSED' : 'EHOSTUNREACH');
+      // icmpv6_err_convert: only the hard errors reach a socket without IPV6_RECVERR.
+      const code = UNREACH6_HARD[e.code];
+      if (code) s?.request.owner.icmpError(qdst.slice(), dport, code);
     }
   }
 
