@@ -9,15 +9,20 @@
 // reason. `onDeadline(now)` abandons datagrams REASM_TIMEOUT after their
 // first-arriving fragment and returns a Time Exceeded for each one whose
 // first fragment (offset 0) had arrived: RFC 792 code 1 "fragment reassembly
-// time exceeded", which RFC 1122 §3.3.2 says to send only then. One
-// DeadlineHeap entry per datagram; nothing else looks at the clock. The
-// driver runs onDeadline(now) before feeding fragments received at `now`.
+// time exceeded", which RFC 1122 §3.3.2 says to send only then. Nothing
+// else looks at the clock. The driver runs onDeadline(now) before feeding
+// fragments received at `now`.
+//
+// The queues, their memory budgets, eviction, tombstones, deadlines and the
+// overlap rule are shared with IPv6: src/frag/queue.ts, whose header gives
+// the policy. This module keeps what is IPv4's own: the header checks, the
+// key, the timeout, and the fresh header of the reassembled datagram.
 //
 // Queues are keyed by (Source, Destination, Protocol, Identification), RFC
 // 791 §3.2: "the fragments of a datagram … have the same source, destination,
-// protocol, and identifier". A queue holds each fragment's data, copied; the
-// offset-0 fragment is kept whole (trimmed to its Total Length), because its
-// header heads the reassembled datagram and Time Exceeded quotes it.
+// protocol, and identifier". The offset-0 fragment is kept whole (trimmed to
+// its Total Length), because its header heads the reassembled datagram and
+// Time Exceeded quotes it.
 //
 // The reassembled datagram gets a fresh header: the first fragment's,
 // options included (RFC 791 §3.2: "the header of the first fragment"), with
@@ -31,7 +36,8 @@
 // 30 s, which also halves how long a flood can pin memory. Like RFC 1122
 // (not RFC 791), later fragments do not extend it. Configurable (`timeout`).
 //
-// Choices where the RFCs leave room (the IPv6 module's, unless said):
+// Choices where the RFCs leave room (the IPv6 module's, unless said; the
+// shared ones in src/frag/queue.ts):
 // - Any overlap, exact duplicates included, discards the datagram and leaves
 //   a tombstone until its timeout; later fragments of it are dropped. Linux
 //   drops a fragment lying wholly within one it holds (IPFRAG_DUP) but keeps
@@ -51,20 +57,17 @@
 // - Not done: Linux's ipfrag_max_dist (discard a queue after 64 other
 //   fragments from the source arrived in between).
 //
-// Memory: the IPv6 module's policy. Each fragment costs its stored octets +
-// FRAGMENT_OVERHEAD. Before a fragment is stored, the oldest datagrams of its
-// source are evicted until the source fits maxBytesPerSource, then the
-// oldest overall until everything fits maxBytesTotal; a new datagram beyond
-// maxQueues first evicts a tombstone or the oldest datagram of its own
-// source, and only then the oldest overall. bytesHeld never exceeds
-// maxBytesTotal.
+// Memory: src/frag/queue.ts's budgets (per source, overall, queue count),
+// as for IPv6; the source is the IPv4 source address.
 //
 // Not here: validation beyond the header (the caller checks the destination
 // is ours first); reassembly per interface (one Ip4Reassembler per interface
 // if that matters, as Linux keys on the VRF/interface).
 
 import { invalidArg } from '../errors.js';
-import { DeadlineHeap } from '../time/deadlines.js';
+import {
+  FragQueues, FragReject, assemble, ecnBit, ecnCe, ecnMixed, type FragQueue,
+} from '../frag/queue.js';
 import type { Instant } from '../time/instant.js';
 import {
   IP4_FLAG_MF, IP4_OFFSET_MASK, IPV4_MAX_TOTAL_LENGTH, checkIpv4Header, ip4ToNumber, ipv4Checksum, type Ip4,
@@ -72,14 +75,8 @@ import {
 
 /** Reassembly gives up this long after the first-arriving fragment (Linux ipfrag_time 30 s; see the header). */
 export const REASM_TIMEOUT = 30_000; // ms
-/** Default octets held for one source address. */
-export const MAX_BYTES_PER_SOURCE = 256 * 1024;
-/** Default octets held overall (Linux ipfrag_high_thresh 4 MiB). */
-export const MAX_BYTES_TOTAL = 4 * 1024 * 1024;
-/** Default number of datagrams (queues and tombstones) at once. */
-export const MAX_QUEUES = 1024;
-/** Octets charged per stored fragment on top of its data (bookkeeping, as Linux's truesize). */
-export const FRAGMENT_OVERHEAD = 64;
+/** Memory defaults, the same for IPv6 (src/frag/queue.ts). */
+export { FRAGMENT_OVERHEAD, MAX_BYTES_PER_SOURCE, MAX_BYTES_TOTAL, MAX_QUEUES } from '../frag/queue.js';
 
 /** Why a fragment was dropped. Each drop site cites the rule it enforces. */
 export enum Ip4ReasmDrop {
@@ -139,58 +136,19 @@ export interface Ip4ReasmCounters {
   dropped: number;
 }
 
-interface Piece {
-  off: number;
-  end: number;
-  data: Uint8Array;
-}
-
-interface Source {
-  readonly key: number;
-  bytes: number;
-  /** Live datagrams and tombstones of this source, oldest first (insertion order). */
-  readonly live: Set<Queue>;
-  readonly dead: Set<Queue>;
-}
-
-interface Queue {
-  readonly key: string;
-  readonly src: Source;
-  /** A tombstone of a discarded datagram. */
-  dead: boolean;
-  /** Pieces sorted by offset, never overlapping. */
-  pieces: Piece[];
-  /** End of the data, fixed by the last fragment (MF = 0); −1 until it arrives. */
-  total: number;
-  /** Largest end of any piece held. */
-  maxEnd: number;
-  /** Data octets held (complete when it equals `total`, pieces being disjoint). */
-  received: number;
-  /** Octets charged to the budgets. */
-  bytes: number;
-  /** The offset-0 fragment as received, trimmed to its Total Length. */
-  first?: Uint8Array;
-  /** Its header length (IHL · 4). */
-  firstHl: number;
-  /** ECN codepoints seen, one bit per codepoint (as Linux's ip_frag_ecn). */
-  ecn: number;
-  heapIndex: number;
-}
-
 const PENDING: Ip4ReasmResult = Object.freeze({ kind: 'pending' });
 
-const oldest = <T>(s: Set<T> | undefined): T | undefined => (s && s.size ? s.values().next().value : undefined);
+/** The shared queue's refusals as drop reasons (each cites its rule in Ip4ReasmDrop). */
+const REJECTED: Record<FragReject, Ip4ReasmDrop> = {
+  [FragReject.POISONED]: Ip4ReasmDrop.POISONED,
+  [FragReject.OVERLAP]: Ip4ReasmDrop.OVERLAP,
+  [FragReject.BEYOND_END]: Ip4ReasmDrop.BEYOND_END,
+  [FragReject.LAST_MISMATCH]: Ip4ReasmDrop.LAST_MISMATCH,
+  [FragReject.OVER_BUDGET]: Ip4ReasmDrop.OVER_BUDGET,
+};
 
-function positiveInt(name: string, v: number | undefined, dflt: number): number {
-  if (v === undefined) return dflt;
-  if (!Number.isInteger(v) || v <= 0) throw invalidArg(name, 'a positive integer', v);
-  return v;
-}
-
-/** ECN codepoint (low 2 bits of the TOS octet, RFC 3168 §5) as a one-bit mask. */
-const ecnBit = (pkt: Uint8Array): number => 1 << (pkt[1] & 3);
-const ECN_NOT_ECT = 1 << 0;
-const ECN_CE = 1 << 3;
+/** ECN codepoint of a datagram: the low 2 bits of the TOS octet (RFC 3168 §5). */
+const ecnOf = (pkt: Uint8Array): number => pkt[1] & 3;
 
 export class Ip4Reassembler {
   readonly counters: Ip4ReasmCounters = { reqds: 0, oks: 0, fails: 0, timeouts: 0, overlaps: 0, evictions: 0, bytesHeld: 0, dropped: 0 };
@@ -199,22 +157,14 @@ export class Ip4Reassembler {
   readonly maxQueues: number;
   readonly timeout: number;
 
-  private readonly queues = new Map<string, Queue>();
-  private readonly sources = new Map<number, Source>();
-  /** Live datagrams and tombstones, oldest first. */
-  private readonly live = new Set<Queue>();
-  private readonly dead = new Set<Queue>();
-  private readonly deadlines = new DeadlineHeap<Queue>({
-    get: (q) => (q.heapIndex >= 0 ? q.heapIndex : undefined),
-    set: (q, i) => void (q.heapIndex = i),
-    delete: (q) => void (q.heapIndex = -1),
-  });
+  private readonly queues: FragQueues<number>;
 
   constructor(opts: Ip4ReasmOptions = {}) {
-    this.maxBytesPerSource = positiveInt('maxBytesPerSource', opts.maxBytesPerSource, MAX_BYTES_PER_SOURCE);
-    this.maxBytesTotal = positiveInt('maxBytesTotal', opts.maxBytesTotal, MAX_BYTES_TOTAL);
-    this.maxQueues = positiveInt('maxQueues', opts.maxQueues, MAX_QUEUES);
-    this.timeout = positiveInt('timeout', opts.timeout, REASM_TIMEOUT);
+    this.queues = new FragQueues(this.counters, opts, REASM_TIMEOUT);
+    this.maxBytesPerSource = this.queues.maxBytesPerSource;
+    this.maxBytesTotal = this.queues.maxBytesTotal;
+    this.maxQueues = this.queues.maxQueues;
+    this.timeout = this.queues.timeout;
   }
 
   /** Datagrams in reassembly, tombstones included. */
@@ -224,12 +174,12 @@ export class Ip4Reassembler {
 
   /** Octets held for one source address. */
   bytesHeldBy(src: Ip4): number {
-    return this.sources.get(ip4ToNumber(src))?.bytes ?? 0;
+    return this.queues.bytesHeldBy(ip4ToNumber(src));
   }
 
   /** Earliest reassembly timeout, or NEVER. */
   nextDeadline(): Instant {
-    return this.deadlines.next();
+    return this.queues.nextDeadline();
   }
 
   /**
@@ -259,74 +209,10 @@ export class Ip4Reassembler {
     // RFC 791 §3.2: fragments of one datagram share source, destination, protocol and identification.
     const srcKey = ip4ToNumber(pkt.subarray(12, 16));
     const key = `${srcKey}:${ip4ToNumber(pkt.subarray(16, 20))}:${pkt[9]}:${(pkt[4] << 8) | pkt[5]}`;
-    let q = this.queues.get(key);
-    // RFC 5722 §4's rule: fragments of a discarded datagram, "including those not yet received".
-    if (q?.dead) return this.drop(Ip4ReasmDrop.POISONED);
-
-    let pos = 0;
-    if (q) {
-      // The last fragment fixes the length; data past it, or another last fragment with a different end, is inconsistent.
-      if (!more) {
-        if (q.total >= 0 && fragEnd !== q.total) return this.discard(q, Ip4ReasmDrop.LAST_MISMATCH);
-        if (fragEnd < q.maxEnd) return this.discard(q, Ip4ReasmDrop.BEYOND_END);
-      } else if (q.total >= 0 && fragEnd > q.total) {
-        return this.discard(q, Ip4ReasmDrop.BEYOND_END);
-      }
-      // Any overlap discards the datagram; pieces are sorted and disjoint,
-      // so only the neighbours of the insertion point can overlap.
-      const ps = q.pieces;
-      let lo = 0;
-      let hi = ps.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (ps[mid].off < off) lo = mid + 1;
-        else hi = mid;
-      }
-      pos = lo;
-      if ((pos > 0 && ps[pos - 1].end > off) || (pos < ps.length && ps[pos].off < fragEnd)) {
-        this.counters.overlaps++;
-        return this.discard(q, Ip4ReasmDrop.OVERLAP);
-      }
-    }
-
-    const stored = off === 0 ? totalLength : dataLen;
-    const cost = stored + FRAGMENT_OVERHEAD;
-    if (cost > this.maxBytesPerSource || cost > this.maxBytesTotal) return this.drop(Ip4ReasmDrop.OVER_BUDGET);
-    if (!q) this.makeRoomForQueue(srcKey);
-    let src = q?.src ?? this.sources.get(srcKey);
-    if (!src) {
-      src = { key: srcKey, bytes: 0, live: new Set(), dead: new Set() };
-      this.sources.set(srcKey, src);
-    }
-    if (!this.makeRoom(src, cost, q)) return this.drop(Ip4ReasmDrop.OVER_BUDGET);
-    if (!q) {
-      q = { key, src, dead: false, pieces: [], total: -1, maxEnd: 0, received: 0, bytes: 0, firstHl: 0, ecn: 0, heapIndex: -1 };
-      this.queues.set(key, q);
-      this.live.add(q);
-      src.live.add(q);
-      // From the first-arriving fragment; later fragments do not extend it (RFC 1122 §3.3.2 fixed timeout).
-      this.deadlines.arm(q, now + this.timeout);
-    }
-
-    // Store: the offset-0 fragment whole (it heads the datagram and is quoted), others' data only.
-    let data: Uint8Array;
-    if (off === 0) {
-      q.first = pkt.slice(0, totalLength);
-      q.firstHl = hl;
-      data = q.first.subarray(hl);
-    } else {
-      data = pkt.slice(hl, totalLength);
-    }
-    q.pieces.splice(pos, 0, { off, end: fragEnd, data });
-    q.received += dataLen;
-    if (fragEnd > q.maxEnd) q.maxEnd = fragEnd;
-    if (!more) q.total = fragEnd;
-    q.ecn |= ecnBit(pkt);
-    q.bytes += cost;
-    src.bytes += cost;
-    this.counters.bytesHeld += cost;
-
-    if (q.first && q.total >= 0 && q.received === q.total) return this.complete(q);
+    // Overlaps, inconsistent ends, tombstones (RFC 5722 §4's rule) and budgets: src/frag/queue.ts.
+    const r = this.queues.add({ key, srcKey, pkt, off, more, headLen: hl, dataStart: hl, end: totalLength, ecn: ecnBit(ecnOf(pkt)) }, now);
+    if (r.kind === 'complete') return this.complete(r.queue);
+    if (r.kind === 'rejected') return this.drop(REJECTED[r.why]);
     return PENDING;
   }
 
@@ -337,16 +223,7 @@ export class Ip4Reassembler {
    * nothing.
    */
   onDeadline(now: Instant): Ip4ReasmAction[] {
-    const acts: Ip4ReasmAction[] = [];
-    for (let q = this.deadlines.popDue(now); q; q = this.deadlines.popDue(now)) {
-      if (!q.dead) {
-        this.counters.timeouts++;
-        this.counters.fails++;
-        if (q.first) acts.push({ type: 'TimeExceeded', firstFragment: q.first });
-      }
-      this.remove(q);
-    }
-    return acts;
+    return this.queues.onDeadline(now);
   }
 
   // --- internals ---------------------------------------------------------------
@@ -356,45 +233,28 @@ export class Ip4Reassembler {
     return { kind: 'dropped', reason };
   }
 
-  /** An inconsistent datagram: free it and leave a tombstone until its timeout. */
-  private discard(q: Queue, reason: Ip4ReasmDrop): Ip4ReasmResult {
-    this.counters.fails++;
-    this.release(q);
-    q.pieces = [];
-    q.first = undefined;
-    q.dead = true;
-    this.live.delete(q);
-    q.src.live.delete(q);
-    this.dead.add(q);
-    q.src.dead.add(q);
-    return this.drop(reason);
-  }
-
-  private complete(q: Queue): Ip4ReasmResult {
-    const first = q.first!;
-    const hl = q.firstHl;
+  /** A complete datagram, already out of the queues: the last checks, then the datagram. */
+  private complete(q: FragQueue<number>): Ip4ReasmResult {
+    const hl = q.headLen;
     const totalLength = hl + q.total;
-    this.remove(q);
     if (totalLength > IPV4_MAX_TOTAL_LENGTH) {
       this.counters.fails++;
       return this.drop(Ip4ReasmDrop.OVERSIZE);
     }
     // RFC 3168 §5.3 (Linux's ip_frag_ecn_table): Not-ECT mixed with ECT or CE
     // is dropped; CE in any fragment marks the reassembled datagram CE.
-    if (q.ecn & ECN_NOT_ECT && q.ecn & ~ECN_NOT_ECT) {
+    if (ecnMixed(q.ecn)) {
       this.counters.fails++;
       return this.drop(Ip4ReasmDrop.ECN_MIXED);
     }
     // RFC 791 §3.2: the first fragment's header, the data in order; then a
     // fresh Total Length, no flags, offset 0, and the checksum recomputed.
-    const packet = new Uint8Array(totalLength);
-    packet.set(first.subarray(0, hl));
-    for (const p of q.pieces) packet.set(p.data, hl + p.off);
+    const packet = assemble(q);
     packet[2] = totalLength >> 8;
     packet[3] = totalLength & 0xff;
     packet[6] = 0;
     packet[7] = 0;
-    if (q.ecn & ECN_CE) packet[1] |= 3;
+    if (ecnCe(q.ecn)) packet[1] |= 3;
     packet[10] = 0;
     packet[11] = 0;
     const c = ipv4Checksum(packet.subarray(0, hl));
@@ -402,61 +262,5 @@ export class Ip4Reassembler {
     packet[11] = c & 0xff;
     this.counters.oks++;
     return { kind: 'complete', packet };
-  }
-
-  /**
-   * Evicts the oldest datagrams of `src`, then the oldest overall, until
-   * `cost` more octets fit both budgets. False when `current` itself had to go.
-   */
-  private makeRoom(src: Source, cost: number, current: Queue | undefined): boolean {
-    while (src.bytes + cost > this.maxBytesPerSource) {
-      const victim = oldest(src.live);
-      if (!victim) break;
-      this.evict(victim);
-      if (victim === current) return false;
-    }
-    while (this.counters.bytesHeld + cost > this.maxBytesTotal) {
-      const victim = oldest(this.live);
-      if (!victim) break;
-      this.evict(victim);
-      if (victim === current) return false;
-    }
-    // Evicting a source's last datagram forgets the source; the fragment about to be stored brings it back.
-    if (!this.sources.has(src.key)) this.sources.set(src.key, src);
-    return true;
-  }
-
-  /** Frees a queue slot for a new datagram of `srcKey`: a tombstone or datagram of that source first, then overall. */
-  private makeRoomForQueue(srcKey: number): void {
-    while (this.queues.size >= this.maxQueues) {
-      const s = this.sources.get(srcKey);
-      const victim = oldest(s?.dead) ?? oldest(s?.live) ?? oldest(this.dead) ?? oldest(this.live);
-      if (!victim) return;
-      if (victim.dead) this.remove(victim);
-      else this.evict(victim);
-    }
-  }
-
-  private evict(q: Queue): void {
-    this.counters.evictions++;
-    this.counters.fails++;
-    this.remove(q);
-  }
-
-  private release(q: Queue): void {
-    q.src.bytes -= q.bytes;
-    this.counters.bytesHeld -= q.bytes;
-    q.bytes = 0;
-  }
-
-  private remove(q: Queue): void {
-    this.release(q);
-    this.queues.delete(q.key);
-    this.live.delete(q);
-    this.dead.delete(q);
-    q.src.live.delete(q);
-    q.src.dead.delete(q);
-    this.deadlines.cancel(q);
-    if (q.src.live.size === 0 && q.src.dead.size === 0) this.sources.delete(q.src.key);
   }
 }

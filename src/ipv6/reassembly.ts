@@ -7,29 +7,28 @@
 // `complete` (the reassembled packet), `pending`, or `dropped` with a reason
 // and, where RFC 8200 §4.5 asks for one, the Parameter Problem to send.
 // `onDeadline(now)` abandons datagrams 60 s after their first-arriving
-// fragment and returns the Time Exceeded (code 1) messages to send. One
-// DeadlineHeap entry per datagram; nothing else looks at the clock. The
-// driver runs onDeadline(now) before feeding fragments received at `now`.
+// fragment and returns the Time Exceeded (code 1) messages to send. Nothing
+// else looks at the clock. The driver runs onDeadline(now) before feeding
+// fragments received at `now`.
+//
+// The queues, their memory budgets, eviction, tombstones, deadlines and the
+// overlap rule are shared with IPv4: src/frag/queue.ts, whose header gives
+// the policy. This module keeps what is IPv6's own: the header checks and
+// Parameter Problems, atomic fragments, the key, and rebuilding the packet.
 //
 // Queues are keyed by (Source, Destination, Identification) (RFC 8200 §4.5).
-// A queue holds only each fragment's data, copied; the offset-0 fragment is
-// kept whole, as received, because its Unfragmentable Part heads the
-// reassembled packet and Time Exceeded quotes it. The Unfragmentable Part of
-// the other fragments and every Fragment header Next Header but the offset-0
-// one are ignored (RFC 8200 §4.5).
+// The offset-0 fragment is kept whole, as received, because its
+// Unfragmentable Part heads the reassembled packet and Time Exceeded quotes
+// it. The Unfragmentable Part of the other fragments and every Fragment
+// header Next Header but the offset-0 one are ignored (RFC 8200 §4.5).
 //
-// Choices where the RFCs leave room:
-// - Exact duplicates count as overlaps (RFC 5722 §4 says "any" overlap; a
-//   duplicate with different data is the attack, and comparing bytes to tell
-//   a benign copy from it costs as much as it saves). Linux drops a duplicate
-//   whose data differ; we drop the datagram for any duplicate.
-// - A discarded datagram leaves a tombstone until its timeout (its first
-//   fragment + 60 s): later fragments of it are dropped (RFC 5722 §4 "and any
-//   constituent fragments, including those not yet received"). This applies
-//   to every inconsistency that discards a datagram (overlap, data past the
-//   end fixed by the last fragment, a second last fragment with another
-//   end), not just overlaps. Tombstones hold no fragments, expire silently
-//   and count toward maxQueues.
+// Choices where the RFCs leave room (shared ones in src/frag/queue.ts):
+// - Exact duplicates count as overlaps. Linux drops a duplicate whose data
+//   differ; we drop the datagram for any duplicate.
+// - Every inconsistency that discards a datagram (overlap, data past the end
+//   fixed by the last fragment, a second last fragment with another end)
+//   leaves a tombstone until the datagram's timeout (its first fragment +
+//   60 s), not just overlaps.
 // - "Payload Length of the packet reassembled" > 65535 (RFC 8200 §4.5) is
 //   computed with this fragment's Unfragmentable Part: (fragOffset − 40) +
 //   offset + length. With no extension headers before the Fragment header
@@ -40,16 +39,8 @@
 //   Linux discards the datagram; one forged empty fragment should not.
 // - The 8-multiple and 65535 rules drop only that fragment (as Linux).
 //
-// Memory: each fragment costs its stored octets + FRAGMENT_OVERHEAD (object
-// and view headers, like Linux's skb truesize, so a flood of 8-octet pieces is
-// bounded too). Before a fragment is stored, the oldest datagrams of its
-// source are evicted until the source fits maxBytesPerSource, then the oldest
-// overall until everything fits maxBytesTotal; a new datagram beyond
-// maxQueues first evicts a tombstone or the oldest datagram of its own
-// source, and only then the oldest overall. A flood from one source thus
-// cycles within its own budget and cannot push out other sources' datagrams
-// unless the total is exhausted by many sources. bytesHeld never exceeds
-// maxBytesTotal.
+// Memory: src/frag/queue.ts's budgets (per source, overall, queue count);
+// the source is the IPv6 Source Address.
 //
 // Not supported: a Jumbo Payload (RFC 2675 §3 forbids it with a Fragment
 // header); reassembly per interface (the key has no interface index: the
@@ -57,7 +48,9 @@
 // mix, as Linux's key does with `iif`).
 
 import { invalidArg } from '../errors.js';
-import { DeadlineHeap } from '../time/deadlines.js';
+import {
+  FragQueues, FragReject, assemble, ecnBit, ecnCe, ecnMixed, type FragQueue,
+} from '../frag/queue.js';
 import type { Instant } from '../time/instant.js';
 import { ip6Key, type Ip6 } from '../wire/address.js';
 import { IP6_HEADER_LEN } from '../wire/ipv6.js';
@@ -67,14 +60,8 @@ import {
 
 /** Reassembly gives up this long after the first-arriving fragment (RFC 8200 §4.5: 60 seconds). */
 export const REASM_TIMEOUT = 60_000; // ms
-/** Default octets held for one source address. */
-export const MAX_BYTES_PER_SOURCE = 256 * 1024;
-/** Default octets held overall. */
-export const MAX_BYTES_TOTAL = 4 * 1024 * 1024;
-/** Default number of datagrams (queues and tombstones) at once. */
-export const MAX_QUEUES = 1024;
-/** Octets charged per stored fragment on top of its data (bookkeeping, as Linux's truesize). */
-export const FRAGMENT_OVERHEAD = 64;
+/** Memory defaults, the same for IPv4 (src/frag/queue.ts). */
+export { FRAGMENT_OVERHEAD, MAX_BYTES_PER_SOURCE, MAX_BYTES_TOTAL, MAX_QUEUES } from '../frag/queue.js';
 /** Largest Payload Length (RFC 8200 §3: 16 bits). */
 export const IPV6_MAX_PAYLOAD = 65535;
 
@@ -154,56 +141,16 @@ export interface ReasmCounters {
   dropped: number;
 }
 
-interface Piece {
-  off: number;
-  end: number;
-  data: Uint8Array;
-}
-
-interface Source {
-  readonly key: string;
-  bytes: number;
-  /** Live datagrams and tombstones of this source, oldest first (insertion order). */
-  readonly live: Set<Queue>;
-  readonly dead: Set<Queue>;
-}
-
-interface Queue {
-  readonly key: string;
-  readonly src: Source;
-  /** A tombstone of a discarded datagram (RFC 5722). */
-  dead: boolean;
-  /** Pieces sorted by offset, never overlapping. */
-  pieces: Piece[];
-  /** End of the Fragmentable Part, fixed by the last fragment; −1 until it arrives. */
-  total: number;
-  /** Largest end of any piece held. */
-  maxEnd: number;
-  /** Data octets held (complete when it equals `total`, pieces being disjoint). */
-  received: number;
-  /** Octets charged to the budgets. */
-  bytes: number;
-  /** The offset-0 fragment as received, trimmed to its Payload Length. */
-  first?: Uint8Array;
-  /** Its Unfragmentable Part's length and the Next Header field that said 44. */
-  unfragLen: number;
-  nextHeaderAt: number;
-  /** The Next Header of the offset-0 fragment's Fragment header. */
-  nextHeader: number;
-  /** ECN codepoints seen, one bit per codepoint (as Linux's ip6_frag_ecn). */
-  ecn: number;
-  heapIndex: number;
-}
-
 const PENDING: ReasmResult = Object.freeze({ kind: 'pending' });
 
-const oldest = <T>(s: Set<T> | undefined): T | undefined => (s && s.size ? s.values().next().value : undefined);
-
-function positiveInt(name: string, v: number | undefined, dflt: number): number {
-  if (v === undefined) return dflt;
-  if (!Number.isInteger(v) || v <= 0) throw invalidArg(name, 'a positive integer', v);
-  return v;
-}
+/** The shared queue's refusals as drop reasons (each cites its rule in ReasmDrop). */
+const REJECTED: Record<FragReject, ReasmDrop> = {
+  [FragReject.POISONED]: ReasmDrop.POISONED,
+  [FragReject.OVERLAP]: ReasmDrop.OVERLAP,
+  [FragReject.BEYOND_END]: ReasmDrop.BEYOND_END,
+  [FragReject.LAST_MISMATCH]: ReasmDrop.LAST_MISMATCH,
+  [FragReject.OVER_BUDGET]: ReasmDrop.OVER_BUDGET,
+};
 
 /**
  * The Next Header field that names the Fragment header at `fragOffset`: the
@@ -230,10 +177,8 @@ function setPayloadLength(b: Uint8Array, n: number): void {
   b[IP6_PAYLOAD_LENGTH + 1] = n & 0xff;
 }
 
-/** ECN codepoint of a packet (low 2 bits of Traffic Class, RFC 3168 §5) as a one-bit mask. */
-const ecnBit = (pkt: Uint8Array): number => 1 << ((pkt[1] >> 4) & 3);
-const ECN_NOT_ECT = 1 << 0;
-const ECN_CE = 1 << 3;
+/** ECN codepoint of a packet: the low 2 bits of Traffic Class (RFC 3168 §5). */
+const ecnOf = (pkt: Uint8Array): number => (pkt[1] >> 4) & 3;
 
 export class Reassembler {
   readonly counters: ReasmCounters = { reqds: 0, oks: 0, fails: 0, timeouts: 0, overlaps: 0, evictions: 0, bytesHeld: 0, atomic: 0, dropped: 0 };
@@ -242,22 +187,14 @@ export class Reassembler {
   readonly maxQueues: number;
   readonly timeout: number;
 
-  private readonly queues = new Map<string, Queue>();
-  private readonly sources = new Map<string, Source>();
-  /** Live datagrams and tombstones, oldest first. */
-  private readonly live = new Set<Queue>();
-  private readonly dead = new Set<Queue>();
-  private readonly deadlines = new DeadlineHeap<Queue>({
-    get: (q) => (q.heapIndex >= 0 ? q.heapIndex : undefined),
-    set: (q, i) => void (q.heapIndex = i),
-    delete: (q) => void (q.heapIndex = -1),
-  });
+  private readonly queues: FragQueues<string>;
 
   constructor(opts: ReasmOptions = {}) {
-    this.maxBytesPerSource = positiveInt('maxBytesPerSource', opts.maxBytesPerSource, MAX_BYTES_PER_SOURCE);
-    this.maxBytesTotal = positiveInt('maxBytesTotal', opts.maxBytesTotal, MAX_BYTES_TOTAL);
-    this.maxQueues = positiveInt('maxQueues', opts.maxQueues, MAX_QUEUES);
-    this.timeout = positiveInt('timeout', opts.timeout, REASM_TIMEOUT);
+    this.queues = new FragQueues(this.counters, opts, REASM_TIMEOUT);
+    this.maxBytesPerSource = this.queues.maxBytesPerSource;
+    this.maxBytesTotal = this.queues.maxBytesTotal;
+    this.maxQueues = this.queues.maxQueues;
+    this.timeout = this.queues.timeout;
   }
 
   /** Datagrams in reassembly, tombstones included. */
@@ -267,12 +204,12 @@ export class Reassembler {
 
   /** Octets held for one source address. */
   bytesHeldBy(src: Ip6): number {
-    return this.sources.get(ip6Key(src))?.bytes ?? 0;
+    return this.queues.bytesHeldBy(ip6Key(src));
   }
 
   /** Earliest reassembly timeout, or NEVER. */
   nextDeadline(): Instant {
-    return this.deadlines.next();
+    return this.queues.nextDeadline();
   }
 
   /**
@@ -339,80 +276,10 @@ export class Reassembler {
     // RFC 8200 §4.5: fragments of one datagram share Source, Destination and Identification.
     const srcKey = ip6Key(pkt.subarray(8, 24));
     const key = srcKey + ip6Key(pkt.subarray(24, 40)) + id.toString(16);
-    let q = this.queues.get(key);
-    // RFC 5722 §4: fragments of a discarded datagram, "including those not yet received".
-    if (q?.dead) return this.drop(ReasmDrop.POISONED);
-
-    let pos = 0;
-    if (q) {
-      // RFC 8200 §4.5: the last fragment fixes the length; data past it, or
-      // another last fragment with a different end, is inconsistent.
-      if (!more) {
-        if (q.total >= 0 && fragEnd !== q.total) return this.discard(q, ReasmDrop.LAST_MISMATCH);
-        if (fragEnd < q.maxEnd) return this.discard(q, ReasmDrop.BEYOND_END);
-      } else if (q.total >= 0 && fragEnd > q.total) {
-        return this.discard(q, ReasmDrop.BEYOND_END);
-      }
-      // RFC 5722 §4: any overlap discards the datagram; pieces are sorted and
-      // disjoint, so only the neighbours of the insertion point can overlap.
-      const ps = q.pieces;
-      let lo = 0;
-      let hi = ps.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (ps[mid].off < off) lo = mid + 1;
-        else hi = mid;
-      }
-      pos = lo;
-      if ((pos > 0 && ps[pos - 1].end > off) || (pos < ps.length && ps[pos].off < fragEnd)) {
-        this.counters.overlaps++;
-        return this.discard(q, ReasmDrop.OVERLAP);
-      }
-    }
-
-    const stored = off === 0 ? end : dataLen;
-    const cost = stored + FRAGMENT_OVERHEAD;
-    if (cost > this.maxBytesPerSource || cost > this.maxBytesTotal) return this.drop(ReasmDrop.OVER_BUDGET);
-    if (!q) this.makeRoomForQueue(srcKey);
-    let src = q?.src ?? this.sources.get(srcKey);
-    if (!src) {
-      src = { key: srcKey, bytes: 0, live: new Set(), dead: new Set() };
-      this.sources.set(srcKey, src);
-    }
-    if (!this.makeRoom(src, cost, q)) return this.drop(ReasmDrop.OVER_BUDGET);
-    if (!q) {
-      q = {
-        key, src, dead: false, pieces: [], total: -1, maxEnd: 0, received: 0, bytes: 0,
-        unfragLen: 0, nextHeaderAt: 0, nextHeader: 0, ecn: 0, heapIndex: -1,
-      };
-      this.queues.set(key, q);
-      this.live.add(q);
-      src.live.add(q);
-      // RFC 8200 §4.5: 60 seconds from the first-arriving fragment; later fragments do not extend it.
-      this.deadlines.arm(q, now + this.timeout);
-    }
-
-    // Store: the offset-0 fragment whole (it heads the packet and is quoted), others' data only.
-    let data: Uint8Array;
-    if (off === 0) {
-      q.first = pkt.slice(0, end);
-      q.unfragLen = fragOffset;
-      q.nextHeaderAt = nextHeaderAt;
-      q.nextHeader = nextHeader; // RFC 8200 §4.5: only the offset-0 fragment's value is used
-      data = q.first.subarray(dataStart);
-    } else {
-      data = pkt.slice(dataStart, end);
-    }
-    q.pieces.splice(pos, 0, { off, end: fragEnd, data });
-    q.received += dataLen;
-    if (fragEnd > q.maxEnd) q.maxEnd = fragEnd;
-    if (!more) q.total = fragEnd;
-    q.ecn |= ecnBit(pkt);
-    q.bytes += cost;
-    src.bytes += cost;
-    this.counters.bytesHeld += cost;
-
-    if (q.first && q.total >= 0 && q.received === q.total) return this.complete(q);
+    // Overlaps, inconsistent ends, tombstones (RFC 5722 §4, RFC 8200 §4.5) and budgets: src/frag/queue.ts.
+    const r = this.queues.add({ key, srcKey, pkt, off, more, headLen: fragOffset, dataStart, end, ecn: ecnBit(ecnOf(pkt)) }, now);
+    if (r.kind === 'complete') return this.complete(r.queue);
+    if (r.kind === 'rejected') return this.drop(REJECTED[r.why]);
     return PENDING;
   }
 
@@ -422,16 +289,7 @@ export class Reassembler {
    * and tombstones go silently. Re-checks the time: early calls do nothing.
    */
   onDeadline(now: Instant): ReasmAction[] {
-    const acts: ReasmAction[] = [];
-    for (let q = this.deadlines.popDue(now); q; q = this.deadlines.popDue(now)) {
-      if (!q.dead) {
-        this.counters.timeouts++;
-        this.counters.fails++;
-        if (q.first) acts.push({ type: 'TimeExceeded', firstFragment: q.first });
-      }
-      this.remove(q);
-    }
-    return acts;
+    return this.queues.onDeadline(now);
   }
 
   // --- internals ---------------------------------------------------------------
@@ -441,100 +299,30 @@ export class Reassembler {
     return paramProblem ? { kind: 'dropped', reason, paramProblem } : { kind: 'dropped', reason };
   }
 
-  /** An inconsistent datagram: free it and leave a tombstone until its timeout (RFC 5722 §4). */
-  private discard(q: Queue, reason: ReasmDrop): ReasmResult {
-    this.counters.fails++;
-    this.release(q);
-    q.pieces = [];
-    q.first = undefined;
-    q.dead = true;
-    this.live.delete(q);
-    q.src.live.delete(q);
-    this.dead.add(q);
-    q.src.dead.add(q);
-    return this.drop(reason);
-  }
-
-  private complete(q: Queue): ReasmResult {
+  /** A complete datagram, already out of the queues: the last checks, then the packet. */
+  private complete(q: FragQueue<string>): ReasmResult {
     const first = q.first!;
-    const payloadLength = q.unfragLen - IP6_HEADER_LEN + q.total;
-    this.remove(q);
+    const unfragLen = q.headLen;
+    const payloadLength = unfragLen - IP6_HEADER_LEN + q.total;
     if (payloadLength > IPV6_MAX_PAYLOAD) {
       this.counters.fails++;
       return this.drop(ReasmDrop.OVERSIZE);
     }
     // RFC 3168 §5.3 (Linux's ip_frag_ecn_table): Not-ECT mixed with ECT or CE
     // is dropped; CE in any fragment marks the reassembled packet CE.
-    if (q.ecn & ECN_NOT_ECT && q.ecn & ~ECN_NOT_ECT) {
+    if (ecnMixed(q.ecn)) {
       this.counters.fails++;
       return this.drop(ReasmDrop.ECN_MIXED);
     }
     // RFC 8200 §4.5: the Unfragmentable Part of the offset-0 fragment, its
     // last Next Header taken from that fragment's Fragment header, then the
     // Fragmentable Part in order; Payload Length from the last fragment.
-    const packet = new Uint8Array(q.unfragLen + q.total);
-    packet.set(first.subarray(0, q.unfragLen));
-    for (const p of q.pieces) packet.set(p.data, q.unfragLen + p.off);
-    packet[q.nextHeaderAt] = q.nextHeader;
+    // The Next Header field is found again in the stored copy (onFragment checked it).
+    const packet = assemble(q);
+    packet[nextHeaderFieldOf(first, unfragLen)] = fragNextHeader(first, unfragLen);
     setPayloadLength(packet, payloadLength);
-    if (q.ecn & ECN_CE) packet[1] |= 0x30;
+    if (ecnCe(q.ecn)) packet[1] |= 0x30;
     this.counters.oks++;
     return { kind: 'complete', packet };
-  }
-
-  /**
-   * Evicts the oldest datagrams of `src`, then the oldest overall, until
-   * `cost` more octets fit both budgets. False when `current` itself had to go.
-   */
-  private makeRoom(src: Source, cost: number, current: Queue | undefined): boolean {
-    while (src.bytes + cost > this.maxBytesPerSource) {
-      const victim = oldest(src.live);
-      if (!victim) break;
-      this.evict(victim);
-      if (victim === current) return false;
-    }
-    while (this.counters.bytesHeld + cost > this.maxBytesTotal) {
-      const victim = oldest(this.live);
-      if (!victim) break;
-      this.evict(victim);
-      if (victim === current) return false;
-    }
-    // Evicting a source's last datagram forgets the source; the fragment about to be stored brings it back.
-    if (!this.sources.has(src.key)) this.sources.set(src.key, src);
-    return true;
-  }
-
-  /** Frees a queue slot for a new datagram of `srcKey`: a tombstone or datagram of that source first, then overall. */
-  private makeRoomForQueue(srcKey: string): void {
-    while (this.queues.size >= this.maxQueues) {
-      const s = this.sources.get(srcKey);
-      const victim = oldest(s?.dead) ?? oldest(s?.live) ?? oldest(this.dead) ?? oldest(this.live);
-      if (!victim) return;
-      if (victim.dead) this.remove(victim);
-      else this.evict(victim);
-    }
-  }
-
-  private evict(q: Queue): void {
-    this.counters.evictions++;
-    this.counters.fails++;
-    this.remove(q);
-  }
-
-  private release(q: Queue): void {
-    q.src.bytes -= q.bytes;
-    this.counters.bytesHeld -= q.bytes;
-    q.bytes = 0;
-  }
-
-  private remove(q: Queue): void {
-    this.release(q);
-    this.queues.delete(q.key);
-    this.live.delete(q);
-    this.dead.delete(q);
-    q.src.live.delete(q);
-    q.src.dead.delete(q);
-    this.deadlines.cancel(q);
-    if (q.src.live.size === 0 && q.src.dead.size === 0) this.sources.delete(q.src.key);
   }
 }
