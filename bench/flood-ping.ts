@@ -52,35 +52,61 @@
  * native addon; otherwise prints "skipped: <reason>" and exits 0.
  * Progress goes to stderr, the table (or JSON with --json) to stdout, and the
  * JSON report is also written to <root>/bench/results/flood-ping-<date>.json.
+ * What it shares with bench/udp-echo.ts (skip checks, placement, starting
+ * and stopping the stack, report, table layout, command line) is in
+ * bench/harness.ts; namespaces, veth and TAP in bench/netns.ts.
  */
-import {
-  closeSync,
-  existsSync,
-  accessSync,
-  constants as fsConstants,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readSync,
-  realpathSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as netns from './netns.js';
+import {
+  alignColumns,
+  benchMain,
+  COMMON_OPTIONS,
+  commonUsage,
+  describeHost,
+  exitText,
+  failureText,
+  findProjectRoot,
+  finishReport,
+  fmt,
+  hostEnvironment,
+  missingToolReason,
+  parseNumbers,
+  parsePlacements,
+  pinned,
+  platformSkipReason,
+  PLACEMENTS,
+  PLACEMENTS_USAGE,
+  placementsToRun,
+  Progress,
+  reportHead,
+  runIfMain,
+  saveReport,
+  startWithReadyLine,
+  stopAndRecord,
+  tail,
+  tapSkipReason,
+  wasagiUpCommand,
+  WASAGI_READY_PREFIX,
+  type BenchReport,
+  type HostEnvironment,
+  type Placement,
+  type ProcessOutcome,
+  type WasagiUpParams,
+} from './harness.js';
 import { packetsPerSecond, parsePing, type PingSummary } from './ping-parse.js';
+
+export { findProjectRoot, PLACEMENTS, WASAGI_READY_PREFIX, type Placement };
 
 // ---------------------------------------------------------------------------
 // Configuration
 
 export const DEFAULT_COUNT = 100_000;
 export const DEFAULT_SIZES: readonly number[] = [56, 1400];
-export const PLACEMENTS = ['same-cpu', 'cross-cpu'] as const;
-export type Placement = (typeof PLACEMENTS)[number];
 export type Target = 'wasagi' | 'kernel';
 
 /** CPUs used by each placement (the kernel baseline uses only pingCpu). */
@@ -108,24 +134,14 @@ export const VETH_SETUP = {
   destination: '2001:db8:c::2',
 } as const;
 
-/** Line the stack prints on stdout once it is attached and answering. */
-export const WASAGI_READY_PREFIX = 'wasagi up:';
-
 /** Largest ping payload that fits the 1500-byte MTU unfragmented (1500 - 40 - 8). */
 export const MAX_SIZE = 1452;
 /** Smallest payload for which ping carries a timestamp (so RTTs are reported). */
 export const MIN_SIZE = 16;
 
-export interface WasagiCommandParams {
-  root: string;
-  /** CPU the stack is pinned to. */
-  cpu: number;
-  tap: string;
-  mac: string;
+export interface WasagiCommandParams extends Omit<WasagiUpParams, 'addrs'> {
   /** Stack address with prefix length. */
   addr: string;
-  /** Control socket path. */
-  ctl: string;
 }
 
 /**
@@ -133,11 +149,8 @@ export interface WasagiCommandParams {
  * namespace, via `ip netns exec`). The same node binary as the harness is used.
  */
 export function wasagiCommand(p: WasagiCommandParams): string[] {
-  return [
-    'taskset', '-c', String(p.cpu),
-    process.execPath, path.join(p.root, 'bin', 'wasagi.js'),
-    'up', '--tap', p.tap, '--mac', p.mac, '--addr', p.addr, '--ctl', p.ctl,
-  ];
+  const { addr, ...rest } = p;
+  return wasagiUpCommand({ ...rest, addrs: [addr] });
 }
 
 /** ping -f runtime bound: max(30 s, count / 5000 s). */
@@ -172,18 +185,13 @@ export interface FloodPingOptions {
   log?: (line: string) => void;
 }
 
-export interface StackInfo {
+/** The stack of one measurement; how it ended (ProcessOutcome) after stopTimeoutMs. */
+export interface StackInfo extends ProcessOutcome {
   argv: string[];
   /** The "wasagi up: ..." line, once seen. */
   upLine: string | null;
   /** From spawn to the "wasagi up:" line. */
   startMs: number | null;
-  exitCode: number | null;
-  exitSignal: string | null;
-  /** True if the stack ignored SIGINT for stopTimeoutMs and was SIGKILLed. */
-  forcedKill: boolean;
-  /** Last lines of the stack's stderr (kept when something went wrong). */
-  stderrTail?: string;
 }
 
 export interface TargetResult {
@@ -231,14 +239,7 @@ export interface FloodPingRow {
   maxRttMs: { wasagi: number | null; kernel: number | null };
 }
 
-export interface FloodPingReport {
-  benchmark: 'flood-ping';
-  schemaVersion: 1;
-  /** Reason the benchmark did not run, or null. */
-  skipped: string | null;
-  startedAt: string;
-  finishedAt: string;
-  durationMs: number;
+export interface FloodPingReport extends BenchReport<'flood-ping'> {
   config: {
     count: number;
     sizes: number[];
@@ -252,129 +253,25 @@ export interface FloodPingReport {
     wasagiCommand: string[];
     pingCommand: string[];
   };
-  environment: {
-    node: string;
-    platform: string;
-    kernel: string;
-    cpus: number;
-    cpuModel: string | null;
-    ping: string | null;
-  };
+  environment: HostEnvironment & { ping: string | null };
   rows: FloodPingRow[];
-  /** One line per failed measurement. */
-  errors: string[];
-  notes: string[];
-  resultsFile: string | null;
-}
-
-// ---------------------------------------------------------------------------
-// Progress
-
-class Progress {
-  private readonly t0 = performance.now();
-  private readonly tty: boolean;
-  private transient = false;
-
-  constructor(private readonly sink?: (line: string) => void) {
-    this.tty = sink === undefined && process.stderr.isTTY === true;
-  }
-
-  /** Ticker period for in-flight status: every second on a terminal, else every 10 s. */
-  get statusEveryMs(): number {
-    return this.tty ? 1000 : 10_000;
-  }
-
-  private stamp(): string {
-    return `[${((performance.now() - this.t0) / 1000).toFixed(1).padStart(6)}s]`;
-  }
-
-  line(text: string): void {
-    const l = `${this.stamp()} ${text}`;
-    if (this.sink) return this.sink(l);
-    this.clear();
-    process.stderr.write(`${l}\n`);
-  }
-
-  /** A status that the next line replaces (on a terminal). */
-  status(text: string): void {
-    if (!this.tty) return this.line(text);
-    process.stderr.write(`\r\x1b[K${this.stamp()} ${text}`);
-    this.transient = true;
-  }
-
-  clear(): void {
-    if (this.transient) process.stderr.write('\r\x1b[K');
-    this.transient = false;
-  }
 }
 
 // ---------------------------------------------------------------------------
 // Helpers
 
-function onPath(tool: string): boolean {
-  for (const dir of (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
-    if (dir === '') continue;
-    try {
-      accessSync(path.join(dir, tool), fsConstants.X_OK);
-      return true;
-    } catch {
-      /* next */
-    }
-  }
-  return false;
-}
-
-/** Project root: nearest ancestor of this module with package.json named "wasagi". */
-export function findProjectRoot(from: string = path.dirname(fileURLToPath(import.meta.url))): string {
-  let dir = from;
-  for (;;) {
-    const pkg = path.join(dir, 'package.json');
-    if (existsSync(pkg)) {
-      try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: unknown }).name === 'wasagi') return dir;
-      } catch {
-        /* keep looking */
-      }
-    }
-    const up = path.dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
-  // dist/bench/flood-ping.js -> <root>
-  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-}
-
 /** Reason the benchmark cannot run here, or null. */
 export function skipReason(root: string): string | null {
-  if (process.platform !== 'linux') return `needs Linux (this is ${process.platform})`;
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0) {
-    return 'not root (network namespaces and TAP devices need root)';
-  }
-  for (const tool of ['ip', 'ping', 'taskset']) {
-    if (!onPath(tool)) return `\`${tool}\` not found on PATH`;
-  }
-  if (!existsSync('/dev/net/tun')) return '/dev/net/tun does not exist';
-  const addon = path.join(root, 'build', 'Release', 'wasagi_native.node');
-  if (!existsSync(addon)) return `${addon} is missing (build it with \`npm run build:native\`)`;
+  const reason = platformSkipReason() ?? missingToolReason(['ip', 'ping', 'taskset']) ?? tapSkipReason(root);
+  if (reason !== null) return reason;
   const cli = path.join(root, 'bin', 'wasagi.js');
   if (!existsSync(cli)) return `${cli} is missing`;
   return null;
 }
 
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
-/** Printable tail of tool output: control characters and flood dots removed. */
+/** Printable tail of ping output: flood dots and backspaces removed as well. */
 function cleanTail(text: string, max = 1500): string {
-  const t = text
-    .replace(/\x08 \x08/g, '')
-    .replace(/\x08E/g, 'E')
-    .replace(/^[.E]+$/gm, '')
-    .replace(/\r/g, '')
-    .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '')
-    .trim();
-  return t.length > max ? `...${t.slice(-max)}` : t;
+  return tail(text.replace(/\x08 \x08/g, '').replace(/\x08E/g, 'E').replace(/^[.E]+$/gm, ''), max);
 }
 
 function readFileTail(file: string, bytes: number): string {
@@ -497,7 +394,7 @@ interface RunContext {
 }
 
 function pingArgv(cpu: number, extra: readonly string[], destination: string): string[] {
-  return ['taskset', '-c', String(cpu), 'ping', '-6', ...extra, destination];
+  return pinned(cpu, ['ping', '-6', ...extra, destination]);
 }
 
 /** Unmeasured ping so neighbor discovery is done before the flood. */
@@ -593,57 +490,6 @@ function recordFlood(r: TargetResult, f: FloodOutcome): void {
   if (f.summary.received === 0) r.error = 'no echo replies received during the flood';
 }
 
-interface StartedStack {
-  proc: netns.ProcHandle;
-  upLine: string;
-  startMs: number;
-}
-
-/** Spawn the stack in `ns` and wait for its "wasagi up:" line. */
-async function startStack(ns: string, argv: string[], timeoutMs: number, stopTimeoutMs: number): Promise<StartedStack> {
-  let pending = '';
-  let found: string | null = null;
-  let announce: ((line: string) => void) | undefined;
-  const up = new Promise<string>((resolve) => {
-    announce = resolve;
-  });
-  const t0 = performance.now();
-  const proc = netns.spawnInNs(ns, argv, {
-    onStdout: (chunk) => {
-      if (found !== null) return;
-      pending += chunk;
-      let nl: number;
-      while ((nl = pending.indexOf('\n')) >= 0) {
-        const line = pending.slice(0, nl).replace(/\r$/, '');
-        pending = pending.slice(nl + 1);
-        if (line.startsWith(WASAGI_READY_PREFIX)) {
-          found = line;
-          announce?.(line);
-          return;
-        }
-      }
-      if (pending.length > 65536) pending = pending.slice(-4096);
-    },
-  });
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), timeoutMs);
-  });
-  const first = await Promise.race([up, proc.exited, timeout]).finally(() => clearTimeout(timer));
-  if (typeof first === 'string' && first !== 'timeout') {
-    return { proc, upLine: first, startMs: Math.round(performance.now() - t0) };
-  }
-  const stderr = (): string => cleanTail(proc.stderr() || proc.stdout(), 3000) || '(empty)';
-  if (first === 'timeout') {
-    await proc.stop('SIGINT', stopTimeoutMs);
-    throw new Error(
-      `stack did not print "${WASAGI_READY_PREFIX}" within ${timeoutMs / 1000} s; its stderr: ${stderr()}`,
-    );
-  }
-  const how = first.spawnError ?? (first.signal ? `signal ${first.signal}` : `exit code ${first.code}`);
-  throw new Error(`stack exited (${how}) before printing "${WASAGI_READY_PREFIX}"; its stderr: ${stderr()}`);
-}
-
 /** (a) wasagi answering over a TAP device. */
 async function measureWasagi(ctx: RunContext, size: number, placement: Placement): Promise<TargetResult> {
   const { stackCpu, pingCpu } = PLACEMENT_CPUS[placement];
@@ -674,34 +520,33 @@ async function measureWasagi(ctx: RunContext, size: number, placement: Placement
       };
       r.stack = info;
       ctx.progress.line(`${label}: starting stack on CPU ${stackCpu}`);
-      const stack = await startStack(ns, argv, ctx.startTimeoutMs, ctx.stopTimeoutMs);
-      info.upLine = stack.upLine;
+      const stack = await startWithReadyLine(ns, argv, {
+        ready: WASAGI_READY_PREFIX,
+        timeoutMs: ctx.startTimeoutMs,
+        stopTimeoutMs: ctx.stopTimeoutMs,
+        who: 'stack',
+        tail: (t) => cleanTail(t, 3000),
+      });
+      info.upLine = stack.line;
       info.startMs = stack.startMs;
       try {
-        ctx.progress.line(`${label}: ${stack.upLine} (after ${(stack.startMs / 1000).toFixed(1)} s); warming up`);
+        ctx.progress.line(`${label}: ${stack.line} (after ${(stack.startMs / 1000).toFixed(1)} s); warming up`);
         await warmUp(ns, pingCpu, TAP_SETUP.destination);
         ctx.progress.line(`${label}: flooding ${ctx.count} x ${size} B from CPU ${pingCpu}`);
         const f = await flood(ctx, label, ns, pingCpu, size, TAP_SETUP.destination, path.join(tmp, 'ping.out'));
         recordFlood(r, f);
         const early = stack.proc.exitStatus();
-        if (early !== null) {
-          const how = early.signal ? `signal ${early.signal}` : `exit code ${early.code}`;
-          r.error = `stack exited during the flood (${how})`;
-        }
+        if (early !== null) r.error = `stack exited during the flood (${exitText(early)})`;
       } finally {
-        const stop = await stack.proc.stop('SIGINT', ctx.stopTimeoutMs);
-        info.exitCode = stop.code;
-        info.exitSignal = stop.signal;
-        info.forcedKill = stop.forced;
-        if (r.error !== null || stop.forced || (stop.code !== 0 && stop.signal !== 'SIGINT')) {
-          const tail = cleanTail(stack.proc.stderr(), 2000);
-          if (tail) info.stderrTail = tail;
-        }
+        await stopAndRecord(stack.proc, info, {
+          timeoutMs: ctx.stopTimeoutMs,
+          failed: r.error !== null,
+          tail: (t) => cleanTail(t, 2000),
+        });
       }
     });
   } catch (e) {
-    if (e instanceof netns.InterruptedError) throw e;
-    r.error = errorText(e);
+    r.error = failureText(e);
   } finally {
     releaseTmp();
     r.totalWallMs = Math.round(performance.now() - t0);
@@ -730,8 +575,7 @@ async function measureKernel(ctx: RunContext, size: number, placement: Placement
       recordFlood(r, f);
     });
   } catch (e) {
-    if (e instanceof netns.InterruptedError) throw e;
-    r.error = errorText(e);
+    r.error = failureText(e);
   } finally {
     releaseTmp();
     r.totalWallMs = Math.round(performance.now() - t0);
@@ -792,12 +636,7 @@ export async function floodPing(opts: FloodPingOptions = {}): Promise<FloodPingR
   const cpus = os.cpus();
 
   const report: FloodPingReport = {
-    benchmark: 'flood-ping',
-    schemaVersion: 1,
-    skipped: null,
-    startedAt: started.toISOString(),
-    finishedAt: started.toISOString(),
-    durationMs: 0,
+    ...reportHead('flood-ping', started),
     config: {
       count,
       sizes,
@@ -819,24 +658,13 @@ export async function floodPing(opts: FloodPingOptions = {}): Promise<FloodPingR
         a === '-1' ? '<pingCpu>' : a,
       ),
     },
-    environment: {
-      node: process.version,
-      platform: process.platform,
-      kernel: os.release(),
-      cpus: cpus.length,
-      cpuModel: cpus[0]?.model ?? null,
-      ping: null,
-    },
+    environment: { ...hostEnvironment(cpus), ping: null },
     rows: [],
     errors: [],
     notes,
     resultsFile: null,
   };
-  const finish = (): FloodPingReport => {
-    report.finishedAt = new Date().toISOString();
-    report.durationMs = Math.round(performance.now() - t0);
-    return report;
-  };
+  const finish = (): FloodPingReport => finishReport(report, t0);
 
   const reason = skipReason(root);
   if (reason !== null) {
@@ -846,21 +674,9 @@ export async function floodPing(opts: FloodPingOptions = {}): Promise<FloodPingR
   }
   report.environment.ping = pingVersion();
 
-  if (cpus.length < 2 && placements.includes('cross-cpu')) {
-    placements = placements.filter((p) => p !== 'cross-cpu');
-    report.config.placements = placements;
-    notes.push('cross-cpu placement dropped: this machine has only one CPU.');
-    if (placements.length === 0) {
-      report.skipped = 'cross-cpu placement needs 2 CPUs';
-      return finish();
-    }
-  }
-
-  const swept = [...(await netns.sweepStaleNamespaces()), ...netns.sweepStaleTempDirs()];
-  if (swept.length > 0) {
-    progress.line(`removed leftovers of dead runs: ${swept.join(', ')}`);
-    notes.push(`Removed namespaces/temporary directories left by earlier runs: ${swept.join(', ')}.`);
-  }
+  const toRun = await placementsToRun(report, cpus.length, progress);
+  if (toRun === null) return finish();
+  placements = toRun;
 
   const ctx: RunContext = {
     root,
@@ -913,36 +729,12 @@ export async function floodPing(opts: FloodPingOptions = {}): Promise<FloodPingR
   }
 
   finish();
-  if (opts.save !== false) {
-    try {
-      report.resultsFile = saveReport(root, report, started);
-      progress.line(`report written to ${report.resultsFile}`);
-    } catch (e) {
-      progress.line(`warning: could not write the JSON report: ${errorText(e)}`);
-    }
-  }
+  saveReport(root, report, started, opts.save, progress);
   return report;
-}
-
-function saveReport(root: string, report: FloodPingReport, started: Date): string {
-  const dir = path.join(root, 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const ignore = path.join(dir, '.gitignore');
-  if (!existsSync(ignore)) writeFileSync(ignore, '*.json\n');
-  const stamp = started.toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
-  const file = path.join(dir, `flood-ping-${stamp}.json`);
-  report.resultsFile = file;
-  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  return file;
 }
 
 // ---------------------------------------------------------------------------
 // Table
-
-function fmt(n: number | null, digits = 0): string {
-  if (n === null) return '-';
-  return digits === 0 ? String(Math.round(n)) : n.toFixed(digits);
-}
 
 function fmtLoss(n: number | null): string {
   if (n === null) return '-';
@@ -955,16 +747,14 @@ export function formatTable(report: FloodPingReport): string {
   const { environment: env, config } = report;
   const out: string[] = [];
   out.push(
-    `wasagi flood ping: ${config.count} echo requests per run (ping -f), ` +
-      `${env.ping ?? 'ping'}, node ${env.node}, Linux ${env.kernel}, ${env.cpus} CPU${env.cpus === 1 ? '' : 's'}` +
-      `${env.cpuModel ? ` (${env.cpuModel})` : ''}`,
+    `wasagi flood ping: ${config.count} echo requests per run (ping -f), ${env.ping ?? 'ping'}, ${describeHost(env)}`,
   );
   out.push('');
   const header = [
     'size', 'placement', 'target', 'cpu s/p', 'sent', 'recv', 'loss%',
     'rtt min', 'avg', 'max', 'mdev ms', 'time ms', 'pps', 'wasagi/kernel',
   ];
-  const right = new Set([0, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
+  const left = new Set([1, 2, 3]);
   const rows: string[][] = [header];
   const footnotes: string[] = [];
   for (const row of report.rows) {
@@ -989,16 +779,7 @@ export function formatTable(report: FloodPingReport): string {
       if (t.error !== null) footnotes.push(`${row.size} B ${row.placement} ${t.target}: ${t.error}`);
     }
   }
-  const widths = header.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  for (const [i, r] of rows.entries()) {
-    out.push(
-      r
-        .map((cell, c) => (right.has(c) ? cell.padStart(widths[c] ?? 0) : cell.padEnd(widths[c] ?? 0)))
-        .join('  ')
-        .trimEnd(),
-    );
-    if (i === 0) out.push(widths.map((w) => '-'.repeat(w)).join('  '));
-  }
+  out.push(...alignColumns(rows, left));
   if (report.rows.some((r) => r.wasagi.timedOut || r.kernel.timedOut)) {
     footnotes.unshift(`* ping interrupted after ${config.pingTimeoutMs / 1000} s; figures cover the partial run`);
   }
@@ -1019,93 +800,36 @@ export function formatTable(report: FloodPingReport): string {
 const USAGE = `usage: node dist/bench/flood-ping.js [options]
   --count N            echo requests per flood (default ${DEFAULT_COUNT})
   --sizes A,B          payload sizes in bytes (default ${DEFAULT_SIZES.join(',')})
-  --placements P,Q     same-cpu and/or cross-cpu (default both)
-  --root DIR           project root (default: found from this file)
-  --no-save            do not write bench/results/flood-ping-<date>.json
-  --json               print the JSON report instead of the table
-`;
+${PLACEMENTS_USAGE}${commonUsage('flood-ping')}`;
 
-function parseList(text: string, what: string): number[] {
-  return text.split(',').map((s) => {
-    const n = Number(s.trim());
-    if (s.trim() === '' || !Number.isInteger(n)) throw new RangeError(`bad ${what}: ${JSON.stringify(s)}`);
-    return n;
-  });
-}
-
-function parsePlacements(text: string): Placement[] {
-  return text.split(',').map((s) => {
-    const t = s.trim();
-    const p = t === 'same' ? 'same-cpu' : t === 'cross' ? 'cross-cpu' : t;
-    if (!(PLACEMENTS as readonly string[]).includes(p)) throw new RangeError(`bad placement: ${JSON.stringify(t)}`);
-    return p as Placement;
-  });
-}
-
-export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
-  let opts: FloodPingOptions;
-  let json: boolean;
-  try {
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        count: { type: 'string' },
-        sizes: { type: 'string' },
-        placements: { type: 'string' },
-        root: { type: 'string' },
-        'no-save': { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-    if (values.help) {
-      process.stdout.write(USAGE);
-      return 0;
-    }
-    json = values.json === true;
-    opts = {
-      save: values['no-save'] !== true,
-      ...(values.count !== undefined ? { count: parseList(values.count, 'count')[0] ?? NaN } : {}),
-      ...(values.sizes !== undefined ? { sizes: parseList(values.sizes, 'sizes') } : {}),
-      ...(values.placements !== undefined ? { placements: parsePlacements(values.placements) } : {}),
-      ...(values.root !== undefined ? { root: values.root } : {}),
-    };
-    validate(opts.count ?? DEFAULT_COUNT, opts.sizes ?? DEFAULT_SIZES, opts.placements ?? PLACEMENTS);
-  } catch (e) {
-    process.stderr.write(`${errorText(e)}\n${USAGE}`);
-    return 2;
-  }
-  const report = await floodPing(opts);
-  process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : formatTable(report));
-  if (json && report.skipped !== null) process.stderr.write(`skipped: ${report.skipped}\n`);
-  if (report.skipped !== null) return 0;
-  return report.errors.length > 0 ? 1 : 0;
-}
-
-function isMain(): boolean {
-  const arg = process.argv[1];
-  if (arg === undefined) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(arg)).href;
-  } catch {
-    return import.meta.url === pathToFileURL(path.resolve(arg)).href;
-  }
-}
-
-if (isMain()) {
-  main().then(
-    (code) => {
-      process.exitCode = code;
+export function main(argv: string[] = process.argv.slice(2)): Promise<number> {
+  return benchMain(
+    USAGE,
+    () => {
+      const { values } = parseArgs({
+        args: argv,
+        options: {
+          count: { type: 'string' },
+          sizes: { type: 'string' },
+          ...COMMON_OPTIONS,
+        },
+        strict: true,
+        allowPositionals: false,
+      });
+      if (values.help) return null;
+      const opts: FloodPingOptions = {
+        save: values['no-save'] !== true,
+        ...(values.count !== undefined ? { count: parseNumbers(values.count, 'count')[0] ?? NaN } : {}),
+        ...(values.sizes !== undefined ? { sizes: parseNumbers(values.sizes, 'sizes') } : {}),
+        ...(values.placements !== undefined ? { placements: parsePlacements(values.placements) } : {}),
+        ...(values.root !== undefined ? { root: values.root } : {}),
+      };
+      validate(opts.count ?? DEFAULT_COUNT, opts.sizes ?? DEFAULT_SIZES, opts.placements ?? PLACEMENTS);
+      return { json: values.json === true, opts };
     },
-    (e: unknown) => {
-      if (e instanceof netns.InterruptedError) {
-        process.exitCode = 130;
-        return;
-      }
-      process.stderr.write(`flood-ping: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-      process.exitCode = 1;
-    },
+    floodPing,
+    formatTable,
   );
 }
+
+runIfMain(import.meta.url, 'flood-ping', main);

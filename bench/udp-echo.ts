@@ -52,15 +52,55 @@
  * the built native addon; otherwise prints "skipped: <reason>" and exits 0.
  * Progress goes to stderr, the table (or JSON with --json) to stdout, and the
  * JSON report is also written to <root>/bench/results/udp-echo-<date>.json.
+ * What it shares with bench/flood-ping.ts (skip checks, placement, starting
+ * and stopping servers, report, table layout, command line) is in
+ * bench/harness.ts; namespaces, veth and TAP in bench/netns.ts.
  */
-import { accessSync, constants as fsConstants, existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as netns from './netns.js';
-import { findProjectRoot } from './flood-ping.js';
+import {
+  alignColumns,
+  benchMain,
+  COMMON_OPTIONS,
+  commonUsage,
+  describeHost,
+  errorText,
+  exitText,
+  failureText,
+  findProjectRoot,
+  finishReport,
+  fmt,
+  hostEnvironment,
+  missingToolReason,
+  onPath,
+  parseNumbers,
+  parsePlacements,
+  pinned,
+  platformSkipReason,
+  PLACEMENTS,
+  PLACEMENTS_USAGE,
+  placementsToRun,
+  Progress,
+  reportHead,
+  runIfMain,
+  saveReport,
+  startWithReadyLine,
+  stopAndRecord,
+  tail,
+  tapSkipReason,
+  wasagiUpCommand,
+  WASAGI_READY_PREFIX,
+  type BenchReport,
+  type HostEnvironment,
+  type Placement,
+  type ProcessOutcome,
+} from './harness.js';
 import { lossPercent, meetsTarget, parseClientOutput, ratio, TARGET_RATIO, type ClientResult } from './udp-echo-parse.js';
+
+export { PLACEMENTS, WASAGI_READY_PREFIX, type Placement };
 
 // ---------------------------------------------------------------------------
 // Configuration
@@ -69,8 +109,6 @@ export const DEFAULT_SIZES: readonly number[] = [64, 1400];
 export const DEFAULT_WINDOWS: readonly number[] = [1, 16];
 export const FAMILIES = [6, 4] as const;
 export type Family = (typeof FAMILIES)[number];
-export const PLACEMENTS = ['same-cpu', 'cross-cpu'] as const;
-export type Placement = (typeof PLACEMENTS)[number];
 export const TARGETS = ['wasagi', 'kernel', 'node'] as const;
 export type Target = (typeof TARGETS)[number];
 
@@ -112,8 +150,6 @@ export const VETH_SETUP = {
   destinations: { 6: '2001:db8:c::2', 4: '10.78.0.2' },
 } as const;
 
-/** Line the stack prints on stdout once it is attached and answering. */
-export const WASAGI_READY_PREFIX = 'wasagi up:';
 /** Line the C and Node echo servers print once bound. */
 export const SERVER_READY = 'ready';
 
@@ -135,14 +171,10 @@ export interface WasagiCommandParams {
 
 /** The stack's command line (run inside the namespace); the same node binary as the harness. */
 export function wasagiCommand(p: WasagiCommandParams): string[] {
-  return [
-    'taskset', '-c', String(p.cpu),
-    process.execPath, path.join(p.root, 'bin', 'wasagi.js'),
-    'up', '--tap', TAP_SETUP.ifname, '--mac', TAP_SETUP.stackMac,
-    ...p.addrs.flatMap((a) => ['--addr', a]),
-    '--ctl', p.ctl, '--udp-echo', String(p.port),
-    ...(p.busyPollUs === undefined ? [] : ['--busy-poll', String(p.busyPollUs)]),
-  ];
+  return wasagiUpCommand(
+    { root: p.root, cpu: p.cpu, tap: TAP_SETUP.ifname, mac: TAP_SETUP.stackMac, addrs: p.addrs, ctl: p.ctl },
+    ['--udp-echo', String(p.port), ...(p.busyPollUs === undefined ? [] : ['--busy-poll', String(p.busyPollUs)])],
+  );
 }
 
 export interface ClientCommandParams {
@@ -160,11 +192,11 @@ export interface ClientCommandParams {
 
 /** The load generator's command line. */
 export function clientCommand(p: ClientCommandParams): string[] {
-  return [
-    'taskset', '-c', String(p.cpu), p.binary, `-${p.family}`, '-a', p.destination, '-p', String(p.port),
+  return pinned(p.cpu, [
+    p.binary, `-${p.family}`, '-a', p.destination, '-p', String(p.port),
     '-s', String(p.size), '-W', String(p.window), '-d', String(p.durationS), '-w', String(p.warmupS),
     '-t', String(p.timeoutMs),
-  ];
+  ]);
 }
 
 // ---------------------------------------------------------------------------
@@ -189,7 +221,8 @@ export interface UdpEchoOptions {
   log?: (line: string) => void;
 }
 
-export interface ServerInfo {
+/** One echo server of a placement; how it ended (ProcessOutcome) after SIGINT. */
+export interface ServerInfo extends ProcessOutcome {
   target: Target;
   argv: string[];
   namespace: string;
@@ -200,10 +233,6 @@ export interface ServerInfo {
   error: string | null;
   /** IPv4 not offered by this server (wasagi before its IPv4 support). */
   v4Unavailable: string | null;
-  exitCode: number | null;
-  exitSignal: string | null;
-  forcedKill: boolean;
-  stderrTail?: string;
 }
 
 export interface TargetResult {
@@ -236,13 +265,7 @@ export interface UdpEchoRow {
   meetsTarget: boolean | null;
 }
 
-export interface UdpEchoReport {
-  benchmark: 'udp-echo';
-  schemaVersion: 1;
-  skipped: string | null;
-  startedAt: string;
-  finishedAt: string;
-  durationMs: number;
+export interface UdpEchoReport extends BenchReport<'udp-echo'> {
   config: {
     durationS: number;
     warmupS: number;
@@ -261,63 +284,13 @@ export interface UdpEchoReport {
     kernelServerCommand: string[];
     nodeServerCommand: string[];
   };
-  environment: {
-    node: string;
-    platform: string;
-    kernel: string;
-    cpus: number;
-    cpuModel: string | null;
-    cc: string | null;
-  };
+  environment: HostEnvironment & { cc: string | null };
   servers: ServerInfo[];
   rows: UdpEchoRow[];
-  errors: string[];
-  notes: string[];
-  resultsFile: string | null;
 }
 
 // ---------------------------------------------------------------------------
-// Progress and small helpers
-
-class Progress {
-  private readonly t0 = performance.now();
-  constructor(private readonly sink?: (line: string) => void) {}
-  line(text: string): void {
-    const l = `[${((performance.now() - this.t0) / 1000).toFixed(1).padStart(6)}s] ${text}`;
-    if (this.sink) this.sink(l);
-    else process.stderr.write(`${l}\n`);
-  }
-}
-
-function onPath(tool: string): string | null {
-  if (tool.includes('/')) {
-    try {
-      accessSync(tool, fsConstants.X_OK);
-      return tool;
-    } catch {
-      return null;
-    }
-  }
-  for (const dir of (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
-    if (dir === '') continue;
-    try {
-      accessSync(path.join(dir, tool), fsConstants.X_OK);
-      return path.join(dir, tool);
-    } catch {
-      /* next */
-    }
-  }
-  return null;
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
-function tail(text: string, max = 1500): string {
-  const t = text.replace(/\r/g, '').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '').trim();
-  return t.length > max ? `...${t.slice(-max)}` : t;
-}
+// Small helpers
 
 /** The C compiler: $CC or cc. */
 export function compiler(): string {
@@ -326,18 +299,12 @@ export function compiler(): string {
 
 /** Reason the benchmark cannot run here, or null. */
 export function skipReason(root: string): string | null {
-  if (process.platform !== 'linux') return `needs Linux (this is ${process.platform})`;
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0) {
-    return 'not root (network namespaces and TAP devices need root)';
-  }
-  for (const tool of ['ip', 'taskset']) {
-    if (onPath(tool) === null) return `\`${tool}\` not found on PATH`;
-  }
+  const reason = platformSkipReason() ?? missingToolReason(['ip', 'taskset']);
+  if (reason !== null) return reason;
   const cc = compiler();
   if (onPath(cc.split(/\s+/)[0] ?? cc) === null) return `no C compiler (\`${cc}\` not found; set CC) for the load generator`;
-  if (!existsSync('/dev/net/tun')) return '/dev/net/tun does not exist';
-  const addon = path.join(root, 'build', 'Release', 'wasagi_native.node');
-  if (!existsSync(addon)) return `${addon} is missing (build it with \`npm run build:native\`)`;
+  const tap = tapSkipReason(root);
+  if (tap !== null) return tap;
   for (const f of [path.join(root, 'bin', 'wasagi.js'), nodeServerScript(root)]) {
     if (!existsSync(f)) return `${f} is missing (npm run build)`;
   }
@@ -382,61 +349,21 @@ interface RunningServer {
   proc: netns.ProcHandle;
 }
 
-/** Spawn a server in `ns` and wait for a stdout line starting with `ready`. */
-async function startServer(
-  info: ServerInfo,
-  ready: string,
-  timeoutMs: number,
-): Promise<RunningServer> {
-  let pending = '';
-  let announce: (() => void) | undefined;
-  const up = new Promise<'up'>((resolve) => {
-    announce = () => resolve('up');
+/** Spawn a server in `info.namespace` and wait for a stdout line starting with `ready`. */
+async function startServer(info: ServerInfo, ready: string, timeoutMs: number): Promise<RunningServer> {
+  const s = await startWithReadyLine(info.namespace, info.argv, {
+    ready,
+    timeoutMs,
+    stopTimeoutMs: 5000,
+    who: `${info.target} server`,
+    tail: (t) => tail(t, 2000),
   });
-  let seen = false;
-  const t0 = performance.now();
-  const proc = netns.spawnInNs(info.namespace, info.argv, {
-    onStdout: (chunk) => {
-      if (seen) return;
-      pending += chunk;
-      let nl: number;
-      while ((nl = pending.indexOf('\n')) >= 0) {
-        const line = pending.slice(0, nl).replace(/\r$/, '');
-        pending = pending.slice(nl + 1);
-        if (line.startsWith(ready)) {
-          seen = true;
-          announce?.();
-          return;
-        }
-      }
-      if (pending.length > 65536) pending = pending.slice(-4096);
-    },
-  });
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), timeoutMs);
-  });
-  const first = await Promise.race([up, proc.exited, timeout]).finally(() => clearTimeout(timer));
-  if (first === 'up') {
-    info.startMs = Math.round(performance.now() - t0);
-    return { info, proc };
-  }
-  const stderr = (): string => tail(proc.stderr() || proc.stdout(), 2000) || '(empty)';
-  if (first === 'timeout') {
-    await proc.stop('SIGINT', 5000);
-    throw new Error(`${info.target} server did not print "${ready}" within ${timeoutMs / 1000} s; its stderr: ${stderr()}`);
-  }
-  const how = first.spawnError ?? (first.signal ? `signal ${first.signal}` : `exit code ${first.code}`);
-  throw new Error(`${info.target} server exited (${how}) before printing "${ready}"; its stderr: ${stderr()}`);
+  info.startMs = s.startMs;
+  return { info, proc: s.proc };
 }
 
 async function stopServer(s: RunningServer): Promise<void> {
-  const r = await s.proc.stop('SIGINT', 5000);
-  s.info.exitCode = r.code;
-  s.info.exitSignal = r.signal;
-  s.info.forcedKill = r.forced;
-  const t = tail(s.proc.stderr(), 2000);
-  if (t && (r.forced || s.info.error !== null || (r.code !== 0 && r.signal !== 'SIGINT'))) s.info.stderrTail = t;
+  await stopAndRecord(s.proc, s.info, { timeoutMs: 5000, failed: s.info.error !== null, tail: (t) => tail(t, 2000) });
 }
 
 function newServerInfo(target: Target, namespace: string, cpu: number, argv: string[]): ServerInfo {
@@ -541,7 +468,7 @@ async function measure(
     }
     const early = server.proc.exitStatus();
     if (early !== null) {
-      server.info.error = `exited (${early.signal ? `signal ${early.signal}` : `exit code ${early.code}`})`;
+      server.info.error = `exited (${exitText(early)})`;
       throw new Error(`server ${server.info.error}`);
     }
     const argv = clientCommand({
@@ -576,12 +503,11 @@ async function measure(
     if (out.result.received === 0) r.error = 'no replies during the measurement';
     const after = server.proc.exitStatus();
     if (after !== null) {
-      server.info.error = `exited during the measurement (${after.signal ? `signal ${after.signal}` : `exit code ${after.code}`})`;
+      server.info.error = `exited during the measurement (${exitText(after)})`;
       r.error = `server ${server.info.error}`;
     }
   } catch (e) {
-    if (e instanceof netns.InterruptedError) throw e;
-    r.error = errorText(e);
+    r.error = failureText(e);
   } finally {
     r.wallMs = Math.round(performance.now() - t0);
   }
@@ -622,7 +548,7 @@ async function runPlacement(ctx: RunContext, placement: Placement, cases: Case[]
           'kernel',
           () =>
             startServer(
-              newServerInfo('kernel', nsK2, serverCpu, ['taskset', '-c', String(serverCpu), ctx.cServer, '-p', String(ECHO_PORT)]),
+              newServerInfo('kernel', nsK2, serverCpu, pinned(serverCpu, [ctx.cServer, '-p', String(ECHO_PORT)])),
               SERVER_READY,
               ctx.startTimeoutMs,
             ),
@@ -631,9 +557,12 @@ async function runPlacement(ctx: RunContext, placement: Placement, cases: Case[]
           'node',
           () =>
             startServer(
-              newServerInfo('node', nsK2, serverCpu, [
-                'taskset', '-c', String(serverCpu), process.execPath, nodeServerScript(ctx.root), String(NODE_ECHO_PORT),
-              ]),
+              newServerInfo(
+                'node',
+                nsK2,
+                serverCpu,
+                pinned(serverCpu, [process.execPath, nodeServerScript(ctx.root), String(NODE_ECHO_PORT)]),
+              ),
               SERVER_READY,
               ctx.startTimeoutMs,
             ),
@@ -736,12 +665,7 @@ export async function udpEcho(opts: UdpEchoOptions = {}): Promise<UdpEchoReport>
   }).map((a) => ({ '-1': '<clientCpu>', '-6': '-<family>', '-2': '<port>', '-3': '<size>', '-4': '<window>' })[a] ?? a);
 
   const report: UdpEchoReport = {
-    benchmark: 'udp-echo',
-    schemaVersion: 1,
-    skipped: null,
-    startedAt: started.toISOString(),
-    finishedAt: started.toISOString(),
-    durationMs: 0,
+    ...reportHead('udp-echo', started),
     config: {
       durationS,
       warmupS,
@@ -762,46 +686,23 @@ export async function udpEcho(opts: UdpEchoOptions = {}): Promise<UdpEchoReport>
       kernelServerCommand: ['taskset', '-c', '<serverCpu>', '<tmpdir>/udp-echo-server', '-p', String(ECHO_PORT)],
       nodeServerCommand: ['taskset', '-c', '<serverCpu>', process.execPath, nodeServerScript(root), String(NODE_ECHO_PORT)],
     },
-    environment: {
-      node: process.version,
-      platform: process.platform,
-      kernel: os.release(),
-      cpus: cpus.length,
-      cpuModel: cpus[0]?.model ?? null,
-      cc: null,
-    },
+    environment: { ...hostEnvironment(cpus), cc: null },
     servers: [],
     rows: [],
     errors: [],
     notes,
     resultsFile: null,
   };
-  const finish = (): UdpEchoReport => {
-    report.finishedAt = new Date().toISOString();
-    report.durationMs = Math.round(performance.now() - t0);
-    return report;
-  };
+  const finish = (): UdpEchoReport => finishReport(report, t0);
 
   const reason = skipReason(root);
   if (reason !== null) {
     report.skipped = reason;
     return finish();
   }
-  if (cpus.length < 2 && placements.includes('cross-cpu')) {
-    placements = placements.filter((p) => p !== 'cross-cpu');
-    report.config.placements = placements;
-    notes.push('cross-cpu placement dropped: this machine has only one CPU.');
-    if (placements.length === 0) {
-      report.skipped = 'cross-cpu placement needs 2 CPUs';
-      return finish();
-    }
-  }
-
-  const swept = [...(await netns.sweepStaleNamespaces()), ...netns.sweepStaleTempDirs()];
-  if (swept.length > 0) {
-    progress.line(`removed leftovers of dead runs: ${swept.join(', ')}`);
-    notes.push(`Removed namespaces/temporary directories left by earlier runs: ${swept.join(', ')}.`);
-  }
+  const toRun = await placementsToRun(report, cpus.length, progress);
+  if (toRun === null) return finish();
+  placements = toRun;
 
   const { dir: binDir, release: releaseBin } = netns.makeTempDir();
   try {
@@ -857,36 +758,12 @@ export async function udpEcho(opts: UdpEchoOptions = {}): Promise<UdpEchoReport>
   if (v4) notes.push(`IPv4 wasagi rows unavailable: ${v4.v4Unavailable}`);
 
   finish();
-  if (opts.save !== false) {
-    try {
-      report.resultsFile = saveReport(root, report, started);
-      progress.line(`report written to ${report.resultsFile}`);
-    } catch (e) {
-      progress.line(`warning: could not write the JSON report: ${errorText(e)}`);
-    }
-  }
+  saveReport(root, report, started, opts.save, progress);
   return report;
-}
-
-function saveReport(root: string, report: UdpEchoReport, started: Date): string {
-  const dir = path.join(root, 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const ignore = path.join(dir, '.gitignore');
-  if (!existsSync(ignore)) writeFileSync(ignore, '*.json\n');
-  const stamp = started.toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
-  const file = path.join(dir, `udp-echo-${stamp}.json`);
-  report.resultsFile = file;
-  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  return file;
 }
 
 // ---------------------------------------------------------------------------
 // Table
-
-function fmt(n: number | null | undefined, digits = 0): string {
-  if (n === null || n === undefined) return '-';
-  return digits === 0 ? String(Math.round(n)) : n.toFixed(digits);
-}
 
 /** Human-readable table of a report. */
 export function formatTable(report: UdpEchoReport): string {
@@ -894,8 +771,7 @@ export function formatTable(report: UdpEchoReport): string {
   const { environment: env, config } = report;
   const out: string[] = [];
   out.push(
-    `wasagi UDP echo: ${config.durationS} s per measurement after ${config.warmupS} s warm-up, ` +
-      `node ${env.node}, Linux ${env.kernel}, ${env.cpus} CPU${env.cpus === 1 ? '' : 's'}${env.cpuModel ? ` (${env.cpuModel})` : ''}`,
+    `wasagi UDP echo: ${config.durationS} s per measurement after ${config.warmupS} s warm-up, ${describeHost(env)}`,
   );
   out.push('');
   const header = [
@@ -929,16 +805,7 @@ export function formatTable(report: UdpEchoReport): string {
       if (why !== null) footnotes.push(`v${row.family} ${row.size} B W=${row.window} ${row.placement} ${t.target}: ${why}`);
     }
   }
-  const widths = header.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  for (const [i, r] of rows.entries()) {
-    out.push(
-      r
-        .map((cell, c) => (left.has(c) ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0)))
-        .join('  ')
-        .trimEnd(),
-    );
-    if (i === 0) out.push(widths.map((w) => '-'.repeat(w)).join('  '));
-  }
+  out.push(...alignColumns(rows, left));
   out.push(
     '',
     'cpu s/c: CPU of the server / of the client; rtt in ms; W: requests in flight; ' +
@@ -972,29 +839,8 @@ const USAGE = `usage: node dist/bench/udp-echo.js [options]
   --sizes A,B          UDP payload bytes (default ${DEFAULT_SIZES.join(',')}; ${MIN_SIZE}..${MAX_SIZE})
   --windows A,B        requests in flight (default ${DEFAULT_WINDOWS.join(',')})
   --families 6,4       address families (default 6,4)
-  --placements P,Q     same-cpu and/or cross-cpu (default both)
-  --wasagi-busy-poll US  the stack's --busy-poll (default: its own, 100)
-  --root DIR           project root (default: found from this file)
-  --no-save            do not write bench/results/udp-echo-<date>.json
-  --json               print the JSON report instead of the table
-`;
-
-function parseNumbers(text: string, what: string, integer = true): number[] {
-  return text.split(',').map((s) => {
-    const n = Number(s.trim());
-    if (s.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n))) throw new RangeError(`bad ${what}: ${JSON.stringify(s)}`);
-    return n;
-  });
-}
-
-function parsePlacements(text: string): Placement[] {
-  return text.split(',').map((s) => {
-    const t = s.trim();
-    const p = t === 'same' ? 'same-cpu' : t === 'cross' ? 'cross-cpu' : t;
-    if (!(PLACEMENTS as readonly string[]).includes(p)) throw new RangeError(`bad placement: ${JSON.stringify(t)}`);
-    return p as Placement;
-  });
-}
+${PLACEMENTS_USAGE}  --wasagi-busy-poll US  the stack's --busy-poll (default: its own, 100)
+${commonUsage('udp-echo')}`;
 
 function parseFamilies(text: string): Family[] {
   return text.split(',').map((s) => {
@@ -1004,92 +850,56 @@ function parseFamilies(text: string): Family[] {
   });
 }
 
-export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
-  let opts: UdpEchoOptions;
-  let json: boolean;
-  try {
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        quick: { type: 'boolean', default: false },
-        duration: { type: 'string' },
-        warmup: { type: 'string' },
-        timeout: { type: 'string' },
-        sizes: { type: 'string' },
-        windows: { type: 'string' },
-        families: { type: 'string' },
-        placements: { type: 'string' },
-        'wasagi-busy-poll': { type: 'string' },
-        root: { type: 'string' },
-        'no-save': { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-    if (values.help) {
-      process.stdout.write(USAGE);
-      return 0;
-    }
-    json = values.json === true;
-    const one = (v: string, what: string): number => parseNumbers(v, what, false)[0] ?? NaN;
-    opts = {
-      save: values['no-save'] !== true,
-      durationS: values.duration !== undefined ? one(values.duration, 'duration') : values.quick ? QUICK_DURATION_S : DEFAULT_DURATION_S,
-      warmupS: values.warmup !== undefined ? one(values.warmup, 'warmup') : values.quick ? QUICK_WARMUP_S : DEFAULT_WARMUP_S,
-      ...(values.timeout !== undefined ? { timeoutMs: one(values.timeout, 'timeout') } : {}),
-      ...(values.sizes !== undefined ? { sizes: parseNumbers(values.sizes, 'sizes') } : {}),
-      ...(values.windows !== undefined ? { windows: parseNumbers(values.windows, 'windows') } : {}),
-      ...(values.families !== undefined ? { families: parseFamilies(values.families) } : {}),
-      ...(values.placements !== undefined ? { placements: parsePlacements(values.placements) } : {}),
-      ...(values['wasagi-busy-poll'] !== undefined ? { wasagiBusyPollUs: one(values['wasagi-busy-poll'], 'wasagi-busy-poll') } : {}),
-      ...(values.root !== undefined ? { root: values.root } : {}),
-    };
-    const bp = opts.wasagiBusyPollUs;
-    if (bp !== undefined && (!Number.isInteger(bp) || bp < 0 || bp > 1000)) throw new RangeError(`--wasagi-busy-poll must be 0..1000 (got ${bp})`);
-    validate({
-      durationS: opts.durationS ?? DEFAULT_DURATION_S,
-      warmupS: opts.warmupS ?? DEFAULT_WARMUP_S,
-      timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      sizes: opts.sizes ?? DEFAULT_SIZES,
-      windows: opts.windows ?? DEFAULT_WINDOWS,
-      families: opts.families ?? FAMILIES,
-      placements: opts.placements ?? PLACEMENTS,
-    });
-  } catch (e) {
-    process.stderr.write(`${errorText(e)}\n${USAGE}`);
-    return 2;
-  }
-  const report = await udpEcho(opts);
-  process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : formatTable(report));
-  if (json && report.skipped !== null) process.stderr.write(`skipped: ${report.skipped}\n`);
-  if (report.skipped !== null) return 0;
-  return report.errors.length > 0 ? 1 : 0;
-}
-
-function isMain(): boolean {
-  const arg = process.argv[1];
-  if (arg === undefined) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(arg)).href;
-  } catch {
-    return import.meta.url === pathToFileURL(path.resolve(arg)).href;
-  }
-}
-
-if (isMain()) {
-  main().then(
-    (code) => {
-      process.exitCode = code;
+export function main(argv: string[] = process.argv.slice(2)): Promise<number> {
+  return benchMain(
+    USAGE,
+    () => {
+      const { values } = parseArgs({
+        args: argv,
+        options: {
+          quick: { type: 'boolean', default: false },
+          duration: { type: 'string' },
+          warmup: { type: 'string' },
+          timeout: { type: 'string' },
+          sizes: { type: 'string' },
+          windows: { type: 'string' },
+          families: { type: 'string' },
+          'wasagi-busy-poll': { type: 'string' },
+          ...COMMON_OPTIONS,
+        },
+        strict: true,
+        allowPositionals: false,
+      });
+      if (values.help) return null;
+      const one = (v: string, what: string): number => parseNumbers(v, what, false)[0] ?? NaN;
+      const opts: UdpEchoOptions = {
+        save: values['no-save'] !== true,
+        durationS: values.duration !== undefined ? one(values.duration, 'duration') : values.quick ? QUICK_DURATION_S : DEFAULT_DURATION_S,
+        warmupS: values.warmup !== undefined ? one(values.warmup, 'warmup') : values.quick ? QUICK_WARMUP_S : DEFAULT_WARMUP_S,
+        ...(values.timeout !== undefined ? { timeoutMs: one(values.timeout, 'timeout') } : {}),
+        ...(values.sizes !== undefined ? { sizes: parseNumbers(values.sizes, 'sizes') } : {}),
+        ...(values.windows !== undefined ? { windows: parseNumbers(values.windows, 'windows') } : {}),
+        ...(values.families !== undefined ? { families: parseFamilies(values.families) } : {}),
+        ...(values.placements !== undefined ? { placements: parsePlacements(values.placements) } : {}),
+        ...(values['wasagi-busy-poll'] !== undefined ? { wasagiBusyPollUs: one(values['wasagi-busy-poll'], 'wasagi-busy-poll') } : {}),
+        ...(values.root !== undefined ? { root: values.root } : {}),
+      };
+      const bp = opts.wasagiBusyPollUs;
+      if (bp !== undefined && (!Number.isInteger(bp) || bp < 0 || bp > 1000)) throw new RangeError(`--wasagi-busy-poll must be 0..1000 (got ${bp})`);
+      validate({
+        durationS: opts.durationS ?? DEFAULT_DURATION_S,
+        warmupS: opts.warmupS ?? DEFAULT_WARMUP_S,
+        timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        sizes: opts.sizes ?? DEFAULT_SIZES,
+        windows: opts.windows ?? DEFAULT_WINDOWS,
+        families: opts.families ?? FAMILIES,
+        placements: opts.placements ?? PLACEMENTS,
+      });
+      return { json: values.json === true, opts };
     },
-    (e: unknown) => {
-      if (e instanceof netns.InterruptedError) {
-        process.exitCode = 130;
-        return;
-      }
-      process.stderr.write(`udp-echo: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-      process.exitCode = 1;
-    },
+    udpEcho,
+    formatTable,
   );
 }
+
+runIfMain(import.meta.url, 'udp-echo', main);
