@@ -222,6 +222,18 @@ export class Stack extends EventEmitter {
       return undefined;
     },
     format: (a, ifindex) => this.formatAddr(a, ifindex !== undefined ? this.ifaces[ifindex] : undefined),
+    localFor: (dst, ifindex) => {
+      if (isMapped(dst)) {
+        const r = this.v4.route(dst, ifindex);
+        return r && this.v4.sourceFor(r.iface, r.hop);
+      }
+      try {
+        const iface = ifindex !== undefined ? this.ifaces[ifindex] : this.routeInterface(dst, formatIp6(dst));
+        return iface && this.sourceFor(iface, dst);
+      } catch {
+        return undefined;
+      }
+    },
     membership: (join, group, ifindex) => this.socketMembership(join, group, ifindex),
     sendUdp: (req) => {
       if (this.closed) return 'ERR_SOCKET_DGRAM_NOT_RUNNING';
