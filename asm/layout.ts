@@ -139,6 +139,8 @@ export const US_FAMILY: u32 = 22; // u8: 4 or 6; 0 = free entry
 export const US_FLAGS: u32 = 23; // u8: USF_*
 export const US_DEV: u32 = 24; // u32: bound ifindex (SO_BINDTODEVICE / scope zone), 0 = any
 export const USF_V6ONLY: u32 = 1; // IPV6_V6ONLY in force: no IPv4 side
+export const USF_CONNECTED: u32 = 2; // connected: Linux scores the peer (compute_score); TypeScript decides
+export const UDP_ASK: u32 = 0xfffffffe; // udpLookup: a connected socket fits, TypeScript must score the peer
 
 // --- event ring ---------------------------------------------------------------
 export const EVENT_CAPACITY: u32 = 1024; // power of two

@@ -1,14 +1,14 @@
 // UDP demultiplexing on receive, both families (RFC 768; RFC 1122 §4.1.3.1;
 // RFC 4443 §3.1). After the length and checksum checks, a datagram gets one of:
 //   DELIVER UDP/UDP4 with RX_SOCK_BASE[slot] = the socket entry (counted here),
-//   DELIVER with UDP_NO_SOCKET: TypeScript looks it up (table overflow) or fans
-//     it out (multicast, broadcast),
+//   DELIVER with UDP_NO_SOCKET: TypeScript looks it up (table overflow, a
+//     connected socket on the port) or fans it out (multicast, broadcast),
 //   CONTROL UDP_NO_PORT: unicast, no socket; dropped and counted, and the
 //     control plane owes Port Unreachable (rate limited),
 //   DROP UDP_NO_PORT: multicast/broadcast to a port nobody is bound to (no ICMP
 //     error for those: RFC 1122 §3.2.2, RFC 4443 §2.4 e.3).
 
-import { RX_SOCK_BASE, UDP_OVERFLOW, UDP_NO_SOCKET } from '../layout';
+import { RX_SOCK_BASE, UDP_OVERFLOW, UDP_NO_SOCKET, UDP_ASK } from '../layout';
 import { Verdict, DropReason, ControlKind, Counter } from '../verdict';
 import { count, countDrop, dropDesc } from '../table/counters';
 import { udpLookup4, udpLookup6, udpPortUsed } from '../table/udp';
@@ -37,6 +37,10 @@ export function udpDemux(family: u32, ifindex: u32, slotIndex: u32, desc: usize,
     return;
   }
   const sock = family == 4 ? udpLookup4(raw4, port, ifindex) : udpLookup6(dst6, port, ifindex);
+  if (sock == UDP_ASK) { // a connected socket fits: its score depends on the source
+    toControl(desc, slotIndex, Verdict.DELIVER, kind);
+    return;
+  }
   if (sock == UDP_NO_SOCKET) {
     // RFC 1122 §4.1.3.1 / RFC 4443 §3.1 code 4: the control plane sends Port Unreachable.
     count(family == 4 ? Counter.UdpNoPorts : Counter.Udp6NoPorts);

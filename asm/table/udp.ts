@@ -6,12 +6,16 @@
 // wins and ties go to the newest socket (chains run newest first, so the first
 // strictly higher score is kept).
 //
+// A connected socket that fits by address and interface makes the lookup
+// answer UDP_ASK: its score depends on the datagram's source (Linux adds 4 +
+// 4 for a matching peer and refuses another peer), which TypeScript scores.
+//
 // TypeScript writes the table; WASM only reads it. A broken chain (an index out
 // of range, a free entry, a cycle) ends the walk: it can never trap or spin.
 
 import {
   UDP_PORT_HEAD, UDP_SOCK_BASE, UDP_SOCK_STRIDE, MAX_UDP_SOCKETS, UDP_NO_SOCKET,
-  US_V6, US_V4, US_NEXT, US_FAMILY, US_FLAGS, US_DEV, USF_V6ONLY,
+  US_V6, US_V4, US_NEXT, US_FAMILY, US_FLAGS, US_DEV, USF_V6ONLY, USF_CONNECTED, UDP_ASK,
 } from '../layout';
 import { eq16 } from '../util/bytes';
 
@@ -37,6 +41,7 @@ function pass4(port: u32, raw: u32, ifindex: u32): u32 {
     if (load<u32>(e + US_V4) != raw) continue;
     const dev = load<u32>(e + US_DEV);
     if (dev != 0 && dev != ifindex) continue;
+    if ((<u32>load<u8>(e + US_FLAGS) & USF_CONNECTED) != 0) return UDP_ASK;
     const score: i32 = (fam == 4 ? 2 : 1) + (dev != 0 ? 4 : 0);
     if (score > badness) {
       badness = score;
@@ -61,6 +66,7 @@ function pass6(port: u32, dst: usize, wild: bool, ifindex: u32): u32 {
     if (wild ? (load<u64>(e + US_V6) != 0 || load<u64>(e + US_V6, 8) != 0) : !eq16(e + US_V6, dst)) continue;
     const dev = load<u32>(e + US_DEV);
     if (dev != 0 && dev != ifindex) continue;
+    if ((<u32>load<u8>(e + US_FLAGS) & USF_CONNECTED) != 0) return UDP_ASK;
     const score: i32 = dev != 0 ? 1 : 0;
     if (score > badness) {
       badness = score;
@@ -74,7 +80,7 @@ function pass6(port: u32, dst: usize, wild: bool, ifindex: u32): u32 {
 export function udpLookup4(raw: u32, port: u32, ifindex: u32): u32 {
   if (port == 0 || port > 0xffff) return UDP_NO_SOCKET; // port 0 is never bound
   const hit = pass4(port, raw, ifindex);
-  return hit != UDP_NO_SOCKET ? hit : pass4(port, 0, ifindex);
+  return hit != UDP_NO_SOCKET ? hit : pass4(port, 0, ifindex); // UDP_ASK stops at the first pass that meets it
 }
 
 /** Socket entry for a unicast IPv6 datagram to [dst]:`port` arriving on `ifindex`, or UDP_NO_SOCKET. */

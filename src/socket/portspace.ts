@@ -21,8 +21,12 @@
 // Sans-IO and pure: the host's addresses come in through `isLocal`, the
 // randomness through `random`; nothing here touches a device or a clock.
 //
-// Not modelled: connected UDP sockets (the +4 scores for a matching peer),
-// SO_REUSEPORT groups, SO_BINDTODEVICE apart from the zone of link-local
+// Connected sockets (`connect`) score their peer as compute_score does: a
+// datagram from another source does not fit them; one from the peer scores
+// higher (IPv4 +4 +4, IPv6 +1 +1).
+//
+// Not modelled: the rehash of a wildcard socket to the source address connect
+// picks (udp_lib_rehash: bind conflicts keep seeing the wildcard), SO_REUSEPORT groups, SO_BINDTODEVICE apart from the zone of link-local
 // binds, EACCES for ports below 1024, ENODEV for an unknown interface (the
 // predicate answers false and the bind fails with EADDRNOTAVAIL), multicast
 // and broadcast fan-out (lookup finds the one socket of unicast delivery), and
@@ -133,6 +137,8 @@ interface Sock {
 
 interface Entry extends Sock {
   readonly pub: BoundUdpSocket<UdpBindRequest>;
+  /** The connected peer (inet_daddr/sk_v6_daddr and inet_dport), mapped for IPv4; undefined when unconnected. */
+  peer?: { addr: Ip6; port: number };
 }
 
 const isMapped = (a: Ip6): boolean =>
@@ -316,17 +322,18 @@ export class PortSpace<T extends UdpBindRequest = UdpBindRequest> {
    * bound last (the head of Linux's hash chain). IPv6 packets to a mapped
    * address fit nothing (RFC 4291 §2.5.5.2: mapped addresses are not used on the wire).
    */
-  lookup(dstAddr: Ip6, dstPort: number, family: 4 | 6, ifindex = 0): BoundUdpSocket<T> | undefined {
+  lookup(dstAddr: Ip6, dstPort: number, family: 4 | 6, ifindex = 0, src?: Ip6, srcPort?: number): BoundUdpSocket<T> | undefined {
     const list = this.byPort.get(dstPort);
     if (!list) return undefined;
+    const from = src !== undefined && srcPort !== undefined ? { addr: src, port: srcPort } : undefined;
     if (family === 4) {
       if (!isMapped(dstAddr)) return undefined;
       const v4 = v4Of(dstAddr);
-      const hit = best(list, (s) => score4(s, v4, ifindex)) ?? best(list, (s) => score4(s, 0, ifindex));
+      const hit = best(list, (s) => score4(s, v4, ifindex, from)) ?? best(list, (s) => score4(s, 0, ifindex, from));
       return hit as BoundUdpSocket<T> | undefined;
     }
     if (isMapped(dstAddr)) return undefined;
-    const hit = best(list, (s) => score6(s, dstAddr, ifindex)) ?? best(list, (s) => score6(s, UNSPECIFIED, ifindex));
+    const hit = best(list, (s) => score6(s, dstAddr, ifindex, from)) ?? best(list, (s) => score6(s, UNSPECIFIED, ifindex, from));
     return hit as BoundUdpSocket<T> | undefined;
   }
 
@@ -334,6 +341,23 @@ export class PortSpace<T extends UdpBindRequest = UdpBindRequest> {
   socketsOn(port: number): BoundUdpSocket<T>[] {
     const list = this.byPort.get(port);
     return list ? list.map((e) => e.pub as BoundUdpSocket<T>) : [];
+  }
+
+  /**
+   * Records the peer of a connected socket (connect(2)), or forgets it
+   * (undefined: disconnect). `peer.addr` is mapped for IPv4. False when the
+   * handle is not bound.
+   */
+  connect(socket: BoundUdpSocket<T>, peer: { addr: Ip6; port: number } | undefined): boolean {
+    const entry = this.byHandle.get(socket as BoundUdpSocket<UdpBindRequest>);
+    if (!entry) return false;
+    entry.peer = peer && { addr: peer.addr.slice(), port: peer.port };
+    return true;
+  }
+
+  /** Whether a bound socket is connected. */
+  isConnected(socket: BoundUdpSocket<T>): boolean {
+    return this.byHandle.get(socket as BoundUdpSocket<UdpBindRequest>)?.peer !== undefined;
   }
 
   /** Every bound socket, in bind order within each port. */
@@ -381,18 +405,32 @@ export class PortSpace<T extends UdpBindRequest = UdpBindRequest> {
   }
 }
 
-/** compute_score() of net/ipv4/udp.c for an unconnected socket; -1 when it does not fit. */
-function score4(s: Entry, v4: number, ifindex: number): number {
+/**
+ * compute_score() of net/ipv4/udp.c; -1 when it does not fit. A connected
+ * socket fits only its peer (+4 for the address, +4 for the port); without
+ * a source to compare (`from` undefined) it fits as if it were the peer.
+ */
+function score4(s: Entry, v4: number, ifindex: number, from?: { addr: Ip6; port: number }): number {
   if (s.ipv6only || s.v4 !== v4) return -1;
+  let score = s.family === 4 ? 2 : 1;
+  if (s.peer) {
+    if (from && (!isMapped(s.peer.addr) || v4Of(s.peer.addr) !== v4Of(from.addr) || s.peer.port !== from.port)) return -1;
+    score += 8;
+  }
   if (s.dev !== 0 && s.dev !== ifindex) return -1;
-  return (s.family === 4 ? 2 : 1) + (s.dev !== 0 ? 4 : 0);
+  return score + (s.dev !== 0 ? 4 : 0);
 }
 
-/** compute_score() of net/ipv6/udp.c for an unconnected socket; -1 when it does not fit. */
-function score6(s: Entry, dst: Ip6, ifindex: number): number {
+/** compute_score() of net/ipv6/udp.c; -1 when it does not fit (a connected socket: +1 +1 for its peer, else no fit). */
+function score6(s: Entry, dst: Ip6, ifindex: number, from?: { addr: Ip6; port: number }): number {
   if (s.family !== 6 || !ip6Equal(s.v6 as Ip6, dst)) return -1;
+  let score = 0;
+  if (s.peer) {
+    if (from && (!ip6Equal(s.peer.addr, from.addr) || s.peer.port !== from.port)) return -1;
+    score += 2;
+  }
   if (s.dev !== 0 && s.dev !== ifindex) return -1;
-  return s.dev !== 0 ? 1 : 0;
+  return score + (s.dev !== 0 ? 1 : 0);
 }
 
 /** udp4_lib_lookup2 / udp6_lib_lookup2: the highest score, the newest socket on ties. */

@@ -32,7 +32,15 @@ export class UdpDemuxTable {
   private wantedTotal = 0;
   private overflowed = false;
 
-  constructor(engine: Engine) {
+  /**
+   * `connected` tells which sockets are connected: their entries carry
+   * USF_CONNECTED, and WASM leaves datagrams that fit them to TypeScript,
+   * which scores the peer (PortSpace.lookup with the source).
+   */
+  constructor(
+    engine: Engine,
+    private readonly connected: (s: BoundUdpSocket) => boolean = () => false,
+  ) {
     this.engine = engine;
     this.clear();
   }
@@ -146,7 +154,7 @@ export class UdpDemuxTable {
       if (s.family === 4 || isMapped(s.addr)) u8.set(s.addr.subarray(12, 16), e + L.US_V4);
       dv.setUint16(e + L.US_NEXT, older, true);
       u8[e + L.US_FAMILY] = s.family;
-      u8[e + L.US_FLAGS] = s.family === 6 && s.v6only ? L.USF_V6ONLY : 0;
+      u8[e + L.US_FLAGS] = (s.family === 6 && s.v6only ? L.USF_V6ONLY : 0) | (this.connected(s) ? L.USF_CONNECTED : 0);
       dv.setUint32(e + L.US_DEV, s.ifindex ?? 0, true);
       this.entries[i] = s;
       used.push(i);

@@ -29,6 +29,8 @@ export interface UdpPorts {
     | { ok: true; port: number; handle: unknown }
     | { ok: false; code: 'EADDRINUSE' | 'EADDRNOTAVAIL' | 'EINVAL' };
   unbind(handle: unknown): void;
+  /** The socket connected to `peer` (mapped for IPv4), or disconnected (undefined): lookups score the peer. */
+  connect(handle: unknown, peer: { addr: Ip6; port: number } | undefined): void;
 }
 
 export interface RemoteInfo {
@@ -329,6 +331,7 @@ export class UdpSocket extends EventEmitter {
         if (code) ex = errnoError(code, 'connect', address, port);
         else {
           this.remote = { addr: r.addr, port, ifindex: r.ifindex };
+          if (this.handle !== undefined) this.host.ports.connect(this.handle, { addr: r.addr, port });
           const b = this.bound!;
           if (!b.addrLocked) this.connectedSrc = this.host.localFor(r.addr, r.ifindex ?? b.ifindex);
         }
@@ -367,6 +370,7 @@ export class UdpSocket extends EventEmitter {
     this.remote = undefined;
     this.connectedSrc = undefined;
     this.connectState = DISCONNECTED;
+    if (this.handle !== undefined) this.host.ports.connect(this.handle, undefined);
     // __udp_disconnect: a port bind() did not choose is given up (the next send picks another).
     const b = this.bound;
     if (b && !b.portLocked && this.handle !== undefined) {

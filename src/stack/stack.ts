@@ -210,6 +210,10 @@ export class Stack extends EventEmitter {
         this.udpPorts.unbind(handle as Parameters<typeof this.udpPorts.unbind>[0]);
         this.udpTable.syncPort(h.port, this.udpPorts.socketsOn(h.port));
       },
+      connect: (handle, peer) => {
+        const h = handle as Parameters<typeof this.udpPorts.connect>[0];
+        if (this.udpPorts.connect(h, peer)) this.udpTable.syncPort(h.port, this.udpPorts.socketsOn(h.port));
+      },
     },
     isLocal: (a) => (isMapped(a) ? this.v4.isLocal(a) : this.addrconf.findAny(a) !== undefined),
     zoneIndex: (zone) => {
@@ -360,7 +364,7 @@ export class Stack extends EventEmitter {
     }
     let sock = sockIndex !== 0xffffffff ? (this.udpTable.socketAt(sockIndex) as ReturnType<typeof this.udpPorts.lookup>) : undefined;
     if (!sock) {
-      sock = this.udpPorts.lookup(dst, dstPort, family, iface.ifindex);
+      sock = this.udpPorts.lookup(dst, dstPort, family, iface.ifindex, src, srcPort);
       if (sock) this.tsCounters[family === 4 ? 'UdpInDatagrams' : 'Udp6InDatagrams']++;
     }
     if (!sock) {
@@ -396,7 +400,7 @@ export class Stack extends EventEmitter {
     this.random = opts.random ?? Math.random;
     this.engine = new Engine({ simd: opts.simd, neighborCapacity: opts.neighborCapacity });
     this.table = new NeighborTable(this.engine);
-    this.udpTable = new UdpDemuxTable(this.engine);
+    this.udpTable = new UdpDemuxTable(this.engine, (sock) => this.udpPorts.isConnected(sock as Parameters<typeof this.udpPorts.isConnected>[0]));
     this.v4 = new Ipv4({
       engine: this.engine,
       table: this.table,
@@ -1096,7 +1100,7 @@ export class Stack extends EventEmitter {
       if (!code) return;
       const sport = (inv[hl] << 8) | inv[hl + 1];
       const dport = (inv[hl + 2] << 8) | inv[hl + 3];
-      const s = this.udpPorts.lookup(toMapped(inv.slice(12, 16)), sport, 4, iface.ifindex);
+      const s = this.udpPorts.lookup(toMapped(inv.slice(12, 16)), sport, 4, iface.ifindex, toMapped(inv.slice(16, 20)), dport);
       s?.request.owner.icmpError(toMapped(inv.slice(16, 20)), dport, code);
     }
   }
@@ -1237,7 +1241,7 @@ export class Stack extends EventEmitter {
     if (e.type === ICMP6_DST_UNREACH && q.length >= 48 && q[6] === NH_UDP) {
       const sport = (q[40] << 8) | q[41];
       const dport = (q[42] << 8) | q[43];
-      const s = this.udpPorts.lookup(qsrc.slice(), sport, 6, iface.ifindex);
+      const s = this.udpPorts.lookup(qsrc.slice(), sport, 6, iface.ifindex, qdst.slice(), dport);
       // icmpv6_err_convert: only the hard errors reach a socket without IPV6_RECVERR.
       const code = UNREACH6_HARD[e.code];
       if (code) s?.request.owner.icmpError(qdst.slice(), dport, code);

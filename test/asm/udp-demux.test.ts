@@ -83,6 +83,26 @@ for (const build of BUILDS) {
       assert.equal(hp.udp.socketAt(one(hp, dgram4(OURS4, 5353, { checksum: 'zero' })).sock), s);
     });
 
+    test('a connected socket on the port: WASM hands the datagram to TypeScript, which scores the peer (compute_score)', () => {
+      const hp = setup(build.simd);
+      const ps = space();
+      const a = bind(hp, ps, { family: 4, addr: mapped4('0.0.0.0'), port: 6000, reuseAddr: true });
+      const b = bind(hp, ps, { family: 4, addr: mapped4('0.0.0.0'), port: 6000, reuseAddr: true });
+      assert.equal(hp.udp.socketAt(one(hp, dgram4(OURS4, 6000)).sock), b); // newest wins while neither is connected
+      ps.connect(a, { addr: mapped4(PEER4), port: 40000 });
+      hp.connectedSockets.add(a);
+      hp.udp.syncPort(6000, ps.socketsOn(6000));
+      const r = one(hp, dgram4(OURS4, 6000));
+      assert.deepEqual(r.slot, { verdict: Verdict.DELIVER, reason: ControlKind.UDP4, l3: 14, l4: 34, aux: 20 + 8 + PAYLOAD.length });
+      assert.equal(r.sock, NONE);
+      assert.equal(r.counters[Counter.UdpInDatagrams], undefined); // TypeScript counts what it delivers
+      assert.equal(hp.udpLookup(4, mapped4(OURS4), 6000, 1), 0xfffffffe); // UDP_ASK
+      // TypeScript's answer: the peer goes to the connected socket (+4 +4), another source to the other one.
+      assert.equal(ps.lookup(mapped4(OURS4), 6000, 4, 1, mapped4(PEER4), 40000), a);
+      assert.equal(ps.lookup(mapped4(OURS4), 6000, 4, 1, mapped4(PEER4), 40001), b);
+      assert.equal(ps.lookup(mapped4(OURS4), 6000, 4, 1, mapped4('10.0.0.9'), 40000), b);
+    });
+
     test('UDP over IPv4: bad checksum, short Length, Length beyond the payload → dropped (RFC 768)', () => {
       const hp = setup(build.simd);
       let r = one(hp, dgram4(OURS4, 5353, { checksum: 'bad' }));

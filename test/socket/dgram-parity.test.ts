@@ -341,6 +341,22 @@ scenarios.push(
     steps: [sock('a', 'udp6'), bindP('a', '::'), call('a', 'connect', P(9), R('::1'), CB), deliver(6, '::1', 0, 9), deliver(6, '::1', 0, 8), deliver(4, '127.0.0.1', 0, 9)],
   },
   {
+    rule: 'two reuseAddr udp4 sockets on a port, the newer connected: the peer reaches the connected one, anyone else the other (compute_score)',
+    steps: [
+      sock('a', 'udp4 reuse'), bindP('a', '0.0.0.0'), sock('b', 'udp4 reuse'), bindP('b', '0.0.0.0'), call('b', 'connect', P(9), R('127.0.0.1'), CB),
+      deliver(4, '127.0.0.1', 0, 9), deliver(4, '127.0.0.1', 0, 8), call('b', 'disconnect'), deliver(4, '127.0.0.1', 0, 9),
+    ],
+  },
+  {
+    rule: 'two reuseAddr udp6 sockets on a port, the older connected: the peer still reaches it over the newer unconnected one (IPv6 and mapped IPv4)',
+    steps: [
+      sock('a', 'udp6 reuse'), bindP('a', '::'), call('a', 'connect', P(9), R('::1'), CB), sock('b', 'udp6 reuse'), bindP('b', '::'),
+      deliver(6, '::1', 0, 9), deliver(6, '::1', 0, 8), deliver(4, '127.0.0.1', 0, 9),
+      sock('c', 'udp6 reuse'), bindP('c', '::', 1), call('c', 'connect', P(8), R('::ffff:127.0.0.1'), CB), sock('d', 'udp4 reuse'), bindP('d', '0.0.0.0', 1),
+      deliver(4, '127.0.0.1', 1, 8), deliver(4, '127.0.0.1', 1, 9),
+    ],
+  },
+  {
     rule: 'connect on a connecting or connected socket throws ERR_SOCKET_DGRAM_IS_CONNECTED',
     steps: [sock('a', 'udp4'), together(call('a', 'connect', P(9), R('127.0.0.1')), call('a', 'connect', P(8), R('127.0.0.1'))), call('a', 'connect', P(8), R('127.0.0.1')), call('a', 'remoteAddress')],
   },

@@ -105,8 +105,11 @@ export class Harness {
   }
 
   /** The UDP demultiplexing table (created on first use; that clears UDP_OVERFLOW). */
+  /** Sockets the UDP table marks connected (USF_CONNECTED). */
+  readonly connectedSockets = new Set<unknown>();
+
   get udp(): UdpDemuxTable {
-    this.udpTable ??= new UdpDemuxTable(this.engine);
+    this.udpTable ??= new UdpDemuxTable(this.engine, (s) => this.connectedSockets.has(s));
     return this.udpTable;
   }
 
