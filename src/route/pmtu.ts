@@ -109,6 +109,7 @@ export class PmtuCache {
 
   /** The PMTU to use towards `dst`: the cached estimate, never above the link MTU. */
   pmtu(dst: Ip6, linkMtu: number): number {
+    if (this.byKey.size === 0) return linkMtu; // the common case, without building a key
     const key = ip6Key(dst);
     const e = this.byKey.get(key);
     if (!e) return linkMtu;

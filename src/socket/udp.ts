@@ -22,6 +22,7 @@
 import { EventEmitter } from 'node:events';
 import { WasagiError } from '../errors.js';
 import { formatIp6, isMulticast, isUnspecified, parseIp6Zoned, type Ip6 } from '../wire/address.js';
+import { Ip6Memo } from '../wire/memo.js';
 
 /** The port space as sockets use it (the stack adapts src/socket/portspace.ts to this). */
 export interface UdpPorts {
@@ -175,6 +176,10 @@ export class UdpSocket extends EventEmitter {
   private readonly groups = new Map<string, { group: Ip6; ifindex: number | undefined }>();
   /** @internal the PortSpace handle */
   handle?: unknown;
+  /** Address literals already parsed (bounded). */
+  private readonly parsed = new Map<string, { addr: Ip6; ifindex?: number; family: 4 | 6; text: string }>();
+  /** Senders' address text, memoized per (interface, address). */
+  private readonly senders = new Ip6Memo<string>();
 
   constructor(
     private readonly host: UdpHost,
@@ -222,6 +227,20 @@ export class UdpSocket extends EventEmitter {
     const a = address || fallback;
     validateString(a, 'hostname');
     return () => {
+      // Literals without a zone are memoized (a server answers the same peers over and over).
+      const known = this.parsed.get(a);
+      if (known) return known;
+      const r = this.resolveText(a);
+      if (!(r instanceof WasagiError) && r.ifindex === undefined) {
+        if (this.parsed.size >= 256) this.parsed.clear();
+        this.parsed.set(a, r);
+      }
+      return r;
+    };
+  }
+
+  private resolveText(a: string): { addr: Ip6; ifindex?: number; family: 4 | 6; text: string } | WasagiError {
+    {
       const text = a === 'localhost' ? (this.type === 'udp4' ? '127.0.0.1' : '::1') : a;
       if (/^\d{1,3}(\.\d{1,3}){3}$/.test(text)) {
         try {
@@ -237,7 +256,7 @@ export class UdpSocket extends EventEmitter {
         if ((e as WasagiError).code === 'ERR_UNKNOWN_ZONE') return errnoError('EINVAL', 'getaddrinfo', text);
         return errnoError('ENOTFOUND', 'getaddrinfo', text);
       }
-    };
+    }
   }
 
   /** The address in this socket's family: udp4 takes a.b.c.d only; udp6 any IPv6 literal (mapped ones included). */
@@ -539,9 +558,17 @@ export class UdpSocket extends EventEmitter {
     const rinfo: RemoteInfo =
       this.type === 'udp4'
         ? { address: dotted(src), family: 'IPv4', port: srcPort, size: payload.length }
-        : { address: this.host.format(src, ifindex), family: 'IPv6', port: srcPort, size: payload.length };
+        : { address: this.senderText(src, ifindex), family: 'IPv6', port: srcPort, size: payload.length };
     this.emit('message', Buffer.from(payload), rinfo);
     return true;
+  }
+
+  private senderText(src: Ip6, ifindex: number): string {
+    const hit = this.senders.get(ifindex, src);
+    if (hit) return hit.value;
+    const t = this.host.format(src, ifindex);
+    this.senders.set(ifindex, src, t);
+    return t;
   }
 
   /**

@@ -65,6 +65,7 @@ import { ICMP4_DEST_UNREACH, ICMP4_ECHO_REPLY, ICMP4_ECHO_REQUEST, ICMP4_TIME_EX
 import { EchoSocket } from '../socket/echo.js';
 import { inetSum, udp4Checksum } from './ipv4.js';
 import { UdpDemuxTable } from '../socket/udp-table.js';
+import { Ip6Memo } from '../wire/memo.js';
 
 const ICMP6_ECHO_REQUEST = 128;
 const ICMP6_ECHO_REPLY = 129;
@@ -232,7 +233,7 @@ export class Stack extends EventEmitter {
         return r && this.v4.sourceFor(r.iface, r.hop);
       }
       try {
-        const iface = ifindex !== undefined ? this.ifaces[ifindex] : this.routeInterface(dst, formatIp6(dst));
+        const iface = ifindex !== undefined ? this.ifaces[ifindex] : this.routeInterface(dst);
         return iface && this.sourceFor(iface, dst);
       } catch {
         return undefined;
@@ -274,12 +275,12 @@ export class Stack extends EventEmitter {
       const mcast = isMulticast(dst);
       const pinned = req.ifindex ?? (mcast ? req.mcastIfindex : undefined);
       try {
-        iface = pinned !== undefined ? this.ifaces[pinned] : this.routeInterface(dst, formatIp6(dst));
+        iface = pinned !== undefined ? this.ifaces[pinned] : this.routeInterface(dst);
       } catch (e) {
         return (e as WasagiError).code === 'ERR_ZONE_REQUIRED' ? 'EINVAL' : 'ENETUNREACH';
       }
       if (!iface) return 'ENETUNREACH';
-      const from = req.src ?? this.sourceFor(iface, dst);
+      const from = req.src ?? this.cachedSourceFor(iface, dst);
       if (!from) return 'EADDRNOTAVAIL';
       this.flushSoon();
       this.sendIp6(iface, from, dst, mcast ? (req.mcastTtl ?? 1) : (req.ttl ?? iface.hopLimit), NH_UDP, len, writeUdp);
@@ -339,7 +340,7 @@ export class Stack extends EventEmitter {
     const payload = udp.subarray(8, len);
     const deliverTo = (owner: UdpSocket): void => {
       try {
-        owner.deliver(src.slice(), srcPort, iface.ifindex, payload.slice());
+        owner.deliver(src, srcPort, iface.ifindex, payload); // the socket copies what it keeps
       } catch (e) {
         queueMicrotask(() => {
           throw e; // a listener's exception: uncaught, as from a dgram socket, after the stack's burst
@@ -766,6 +767,7 @@ export class Stack extends EventEmitter {
 
   /** Writes interface, address and group tables into WASM memory. */
   private writeConfig(): void {
+    this.sourceCache.clear();
     const { u8, dv } = this.engine;
     let na = 0;
     let ng = 0;
@@ -840,6 +842,7 @@ export class Stack extends EventEmitter {
    * Redirects) exist there.
    */
   private writeRoutes(): void {
+    this.sourceCache.clear();
     const { u8, dv } = this.engine;
     let np = 0;
     const put = (ifindex: number, prefix: Ip6, plen: number): void => {
@@ -1572,7 +1575,7 @@ export class Stack extends EventEmitter {
    * then the selected default router (§6.3.6). Undefined: no route.
    */
   nextHop(iface: Interface, dst: Ip6): Ip6 | undefined {
-    const rd = this.redirects.get(`${iface.ifindex}|${ip6Key(dst)}`);
+    const rd = this.redirects.size ? this.redirects.get(`${iface.ifindex}|${ip6Key(dst)}`) : undefined;
     if (rd) return rd.target;
     if (this.isOnLink(iface, dst) || isMulticast(dst)) return dst;
     // Static routes: the longest match wins; an interface route means on-link.
@@ -1801,6 +1804,21 @@ export class Stack extends EventEmitter {
    * optimistic ones lose to preferred ones; then scope, labels, temporary
    * addresses and the longest matching prefix, with the stack's policy table.
    */
+  /**
+   * Source selection for datagrams, memoized per (interface, destination)
+   * until the addresses or routes change (writeConfig/writeRoutes clear it):
+   * RFC 6724 runs once per peer, not once per datagram.
+   */
+  private readonly sourceCache = new Ip6Memo<Ip6 | undefined>();
+
+  private cachedSourceFor(iface: Interface, dst: Ip6): Ip6 | undefined {
+    const hit = this.sourceCache.get(iface.ifindex, dst);
+    if (hit !== null) return hit.value;
+    const v = this.sourceFor(iface, dst);
+    this.sourceCache.set(iface.ifindex, dst, v);
+    return v;
+  }
+
   sourceFor(iface: Interface, dst: Ip6): Ip6 | undefined {
     const hop = isMulticast(dst) ? undefined : this.nextHop(iface, dst);
     const candidates: SourceCandidate[] = iface.addresses.map((a) => ({
@@ -1836,7 +1854,7 @@ export class Stack extends EventEmitter {
         const p = parsed.find((x) => ip6Equal(x.addr, d));
         let iface: Interface | undefined;
         try {
-          iface = p?.iface ?? this.routeInterface(d, formatIp6(d));
+          iface = p?.iface ?? this.routeInterface(d);
         } catch {
           return undefined;
         }
@@ -2031,8 +2049,9 @@ export class Stack extends EventEmitter {
   }
 
   /** The interface to reach `dst` without a zone (on-link prefix, else the only one). */
-  private routeInterface(dst: Ip6, text: string): Interface {
+  private routeInterface(dst: Ip6, text?: string): Interface {
     const all = this.interfaces;
+    text ??= formatIp6(dst); // only for the error messages below
     if (isLinkLocal(dst) || isMulticast(dst)) {
       if (all.length === 1) return all[0];
       throw new WasagiError('ERR_ZONE_REQUIRED', `${text} is link-scoped: add a zone, e.g. ${text}%${all[0]?.name ?? 'eth0'}`);

@@ -130,7 +130,10 @@ export function parsePrefix(text: string): { addr: Ip6; prefixLen: number; zone?
 
 export const isMulticast = (a: Ip6): boolean => a[0] === 0xff;
 export const isLinkLocal = (a: Ip6): boolean => a[0] === 0xfe && (a[1] & 0xc0) === 0x80;
-export const isUnspecified = (a: Ip6): boolean => a.every((b) => b === 0);
+export function isUnspecified(a: Ip6): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== 0) return false;
+  return true;
+}
 export const isLoopback = (a: Ip6): boolean => a.subarray(0, 15).every((b) => b === 0) && a[15] === 1;
 /** Multicast scope field (RFC 4291 §2.7); 2 is link-local. */
 export const multicastScope = (a: Ip6): number => a[1] & 0x0f;
