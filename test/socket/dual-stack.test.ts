@@ -296,3 +296,24 @@ test('ARP from another host claiming our address is counted and reported, not le
   assert.equal(b.v4.arp(b.interface('b0').ifindex)!.size, 0);
   sim.close();
 });
+
+test('the memoized source for a peer follows address changes (RFC 6724 reruns after removeAddress/addAddress)', async () => {
+  const { sim, a } = pair();
+  const s = a.dgram.createSocket('udp6');
+  const srcOf = (): string[] =>
+    sim.wire
+      .filter((w) => w.from === 'a0' && w.frame[12] === 0x86 && w.frame[13] === 0xdd && w.frame[20] === 17)
+      .map((w) => Array.from(w.frame.subarray(22, 38), (b) => b.toString(16).padStart(2, '0')).join(''));
+  s.send('1', 9, '2001:db8::b');
+  await turn(sim);
+  a.addAddress('a0', '2001:db8::aa/64');
+  a.removeAddress('a0', '2001:db8::a/64');
+  s.send('2', 9, '2001:db8::b');
+  await turn(sim);
+  const srcs = srcOf();
+  assert.equal(srcs.length, 2);
+  assert.equal(srcs[0], '20010db80000000000000000000000' + '0a');
+  assert.equal(srcs[1], '20010db80000000000000000000000' + 'aa');
+  s.close();
+  sim.close();
+});
