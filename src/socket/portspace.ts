@@ -25,8 +25,13 @@
 // datagram from another source does not fit them; one from the peer scores
 // higher (IPv4 +4 +4, IPv6 +1 +1).
 //
-// Not modelled: the rehash of a wildcard socket to the source address connect
-// picks (udp_lib_rehash: bind conflicts keep seeing the wildcard), SO_REUSEPORT groups, SO_BINDTODEVICE apart from the zone of link-local
+// A wildcard-bound socket that connects takes the source address the route
+// picked as its bound address (ip4_datagram_connect / ip6_datagram_connect
+// then udp_lib_rehash): later binds and lookups see that address, until
+// disconnect puts the wildcard back (__udp_disconnect, unless bind chose the
+// address).
+//
+// Not modelled: SO_REUSEPORT groups, SO_BINDTODEVICE apart from the zone of link-local
 // binds, EACCES for ports below 1024, ENODEV for an unknown interface (the
 // predicate answers false and the bind fails with EADDRNOTAVAIL), multicast
 // and broadcast fan-out (lookup finds the one socket of unicast delivery), and
@@ -135,10 +140,19 @@ interface Sock {
   readonly dev: number;
 }
 
-interface Entry extends Sock {
+interface Entry {
+  family: 4 | 6;
+  v6: Ip6 | undefined;
+  cls: AddrClass;
+  v4: number;
+  ipv6only: boolean;
+  readonly reuse: boolean;
+  readonly dev: number;
   readonly pub: BoundUdpSocket<UdpBindRequest>;
   /** The connected peer (inet_daddr/sk_v6_daddr and inet_dport), mapped for IPv4; undefined when unconnected. */
   peer?: { addr: Ip6; port: number };
+  /** The bound address fields before connect filled in a wildcard (restored on disconnect). */
+  unconnected?: { v6: Ip6 | undefined; cls: AddrClass; v4: number };
 }
 
 const isMapped = (a: Ip6): boolean =>
@@ -348,10 +362,29 @@ export class PortSpace<T extends UdpBindRequest = UdpBindRequest> {
    * (undefined: disconnect). `peer.addr` is mapped for IPv4. False when the
    * handle is not bound.
    */
-  connect(socket: BoundUdpSocket<T>, peer: { addr: Ip6; port: number } | undefined): boolean {
+  connect(socket: BoundUdpSocket<T>, peer: { addr: Ip6; port: number } | undefined, local?: Ip6): boolean {
     const entry = this.byHandle.get(socket as BoundUdpSocket<UdpBindRequest>);
     if (!entry) return false;
     entry.peer = peer && { addr: peer.addr.slice(), port: peer.port };
+    if (entry.unconnected) {
+      // disconnect (or a new connect): back to the wildcard first.
+      Object.assign(entry, entry.unconnected);
+      entry.unconnected = undefined;
+    }
+    if (peer && local && (entry.family === 4 ? entry.v4 === 0 : entry.cls === ANY || (entry.cls === MAPPED && entry.v4 === 0))) {
+      // The rehash: the source the route picked becomes the bound address.
+      entry.unconnected = { v6: entry.v6, cls: entry.cls, v4: entry.v4 };
+      if (entry.family === 4) entry.v4 = v4Of(local);
+      else if (isMapped(local)) {
+        entry.v6 = local.slice();
+        entry.cls = MAPPED;
+        entry.v4 = v4Of(local);
+      } else {
+        entry.v6 = local.slice();
+        entry.cls = OTHER;
+        entry.v4 = LOOPBACK4_IPV6;
+      }
+    }
     return true;
   }
 

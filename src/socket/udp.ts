@@ -30,8 +30,12 @@ export interface UdpPorts {
     | { ok: true; port: number; handle: unknown }
     | { ok: false; code: 'EADDRINUSE' | 'EADDRNOTAVAIL' | 'EINVAL' };
   unbind(handle: unknown): void;
-  /** The socket connected to `peer` (mapped for IPv4), or disconnected (undefined): lookups score the peer. */
-  connect(handle: unknown, peer: { addr: Ip6; port: number } | undefined): void;
+  /**
+   * The socket connected to `peer` (mapped for IPv4), or disconnected
+   * (undefined): lookups score the peer, and a wildcard socket takes `local`
+   * (the source the route picked) as its bound address until disconnect.
+   */
+  connect(handle: unknown, peer: { addr: Ip6; port: number } | undefined, local?: Ip6): void;
 }
 
 export interface RemoteInfo {
@@ -350,9 +354,9 @@ export class UdpSocket extends EventEmitter {
         if (code) ex = errnoError(code, 'connect', address, port);
         else {
           this.remote = { addr: r.addr, port, ifindex: r.ifindex };
-          if (this.handle !== undefined) this.host.ports.connect(this.handle, { addr: r.addr, port });
           const b = this.bound!;
           if (!b.addrLocked) this.connectedSrc = this.host.localFor(r.addr, r.ifindex ?? b.ifindex);
+          if (this.handle !== undefined) this.host.ports.connect(this.handle, { addr: r.addr, port }, this.connectedSrc);
         }
       }
       if (ex) {

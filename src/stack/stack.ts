@@ -211,9 +211,9 @@ export class Stack extends EventEmitter {
         this.udpPorts.unbind(handle as Parameters<typeof this.udpPorts.unbind>[0]);
         this.udpTable.syncPort(h.port, this.udpPorts.socketsOn(h.port));
       },
-      connect: (handle, peer) => {
+      connect: (handle, peer, local) => {
         const h = handle as Parameters<typeof this.udpPorts.connect>[0];
-        if (this.udpPorts.connect(h, peer)) this.udpTable.syncPort(h.port, this.udpPorts.socketsOn(h.port));
+        if (this.udpPorts.connect(h, peer, local)) this.udpTable.syncPort(h.port, this.udpPorts.socketsOn(h.port));
       },
     },
     isLocal: (a) => (isMapped(a) ? this.v4.isLocal(a) : this.addrconf.findAny(a) !== undefined),

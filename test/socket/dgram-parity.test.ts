@@ -357,6 +357,20 @@ scenarios.push(
     ],
   },
   {
+    rule: 'connect gives a wildcard socket the route\'s source as its bound address: a bind to another address on the port now succeeds; after disconnect the wildcard is back and blocks',
+    steps: [
+      sock('a', 'udp4'), bindP('a', '0.0.0.0'), call('a', 'connect', P(9), R('127.0.0.1'), CB), sock('b', 'udp4'), bindP('b', '127.0.0.2'),
+      call('a', 'address'), call('a', 'disconnect'), sock('c', 'udp4'), bindP('c', '127.0.0.2', 0),
+    ],
+  },
+  {
+    rule: 'a connected dual-stack udp6 socket holds only its source address: a udp4 bind to another address on the port succeeds',
+    steps: [
+      sock('a', 'udp6'), bindP('a', '::'), call('a', 'connect', P(9), R('::1'), CB), sock('b', 'udp4'), bindP('b', '127.0.0.2'),
+      call('a', 'disconnect'), sock('c', 'udp4'), bindP('c', '127.0.0.1'),
+    ],
+  },
+  {
     rule: 'connect on a connecting or connected socket throws ERR_SOCKET_DGRAM_IS_CONNECTED',
     steps: [sock('a', 'udp4'), together(call('a', 'connect', P(9), R('127.0.0.1')), call('a', 'connect', P(8), R('127.0.0.1'))), call('a', 'connect', P(8), R('127.0.0.1')), call('a', 'remoteAddress')],
   },
