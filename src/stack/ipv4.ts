@@ -230,12 +230,18 @@ export class Ipv4 {
    * no route.
    */
   route(dst: Ip6, ifindex?: number): { iface: Interface; hop: Ip6 } | undefined {
-    const all = this.host.interfaces().filter((i) => ifindex === undefined || i.ifindex === ifindex);
-    if (isMulticast4(dst) || isBroadcast4(dst)) {
-      const i = all.find((x) => this.addresses(x.ifindex).length > 0) ?? all[0];
-      return i ? { iface: i, hop: dst } : undefined;
+    if (ifindex !== undefined) {
+      const i = this.host.iface(ifindex);
+      if (!i) return undefined;
+      if (isMulticast4(dst) || isBroadcast4(dst) || this.onLink(ifindex, dst)) return { iface: i, hop: dst };
+    } else {
+      const all = this.host.interfaces();
+      if (isMulticast4(dst) || isBroadcast4(dst)) {
+        const i = all.find((x) => this.addresses(x.ifindex).length > 0) ?? all[0];
+        return i ? { iface: i, hop: dst } : undefined;
+      }
+      for (const i of all) if (this.onLink(i.ifindex, dst)) return { iface: i, hop: dst };
     }
-    for (const i of all) if (this.onLink(i.ifindex, dst)) return { iface: i, hop: dst };
     const n = v4num(dst);
     let best: V4Route | undefined;
     for (const r of this.routes) {
@@ -282,9 +288,9 @@ export class Ipv4 {
     upperLen: number,
     writeUpper: (b: Uint8Array, o: number) => void,
     now: Instant,
-    opts: { ttl?: number; ifindex?: number; mac?: Uint8Array; routerAlert?: boolean; df?: boolean; tos?: number } = {},
+    opts: { ttl?: number; ifindex?: number; mac?: Uint8Array; routerAlert?: boolean; df?: boolean; tos?: number; route?: { iface: Interface; hop: Ip6 } } = {},
   ): string | undefined {
-    const r = this.route(dst, opts.ifindex);
+    const r = opts.route ?? this.route(dst, opts.ifindex);
     if (!r) {
       this.counters.IpOutNoRoutes++;
       this.host.countDrop(L.DropReason.TX_NO_ROUTE);

@@ -268,6 +268,7 @@ export class Stack extends EventEmitter {
         this.flushSoon();
         return this.v4.send(from, dst, IPPROTO_UDP, len, writeUdp, this.clock.now(), {
           ifindex: r.iface.ifindex,
+          route: r,
           ttl: mcast ? (req.mcastTtl ?? 1) : req.ttl,
         });
       }
