@@ -2,7 +2,8 @@
 // appended to a classic libpcap file (tcpdump/tshark/Wireshark read it).
 // Format: the libpcap file format (tcpdump.org "pcap-savefile"): a 24-byte
 // global header, then per packet a 16-byte record header and the bytes.
-// Link type 1 (Ethernet) for TAP and memory links, 229 (raw IPv6) for TUN.
+// Link type 1 (Ethernet) for TAP and memory links, 101 (LINKTYPE_RAW: each
+// packet starts with an IPv4 or IPv6 header) for TUN, which carries both.
 
 import { closeSync, openSync, writeSync } from 'node:fs';
 import * as L from '../wasm/layout.generated.js';
@@ -10,7 +11,7 @@ import type { Engine } from '../wasm/instance.js';
 import type { Device } from './device.js';
 
 const LINKTYPE_ETHERNET = 1;
-const LINKTYPE_IPV6 = 229;
+const LINKTYPE_RAW = 101;
 const SNAPLEN = 65535;
 
 export class PcapDevice implements Device {
@@ -33,7 +34,7 @@ export class PcapDevice implements Device {
     h.writeInt32LE(0, 8); // thiszone
     h.writeUInt32LE(0, 12); // sigfigs
     h.writeUInt32LE(SNAPLEN, 16);
-    h.writeUInt32LE(inner.ethernet ? LINKTYPE_ETHERNET : LINKTYPE_IPV6, 20);
+    h.writeUInt32LE(inner.ethernet ? LINKTYPE_ETHERNET : LINKTYPE_RAW, 20);
     writeSync(this.fd, h);
   }
 
