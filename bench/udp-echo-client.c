@@ -16,7 +16,12 @@
  * the timeout). pps = replies / (last reply - first request).
  *
  * Output: one line of JSON on stdout (see bench/udp-echo-parse.ts); on a
- * fatal error {"error": "..."} and exit status 1.
+ * fatal error {"error": "..."} and exit status 1. The line ends with the RTT
+ * distribution, "rttHistUs": the non-empty buckets of a log-linear scale as
+ * [lo, hi, count] in microseconds (hi exclusive): one bucket per microsecond
+ * below 32 us, then 16 equal buckets per power of two (each at most 1/16 of
+ * its lower edge wide), the last one [100000, 100001) holding every RTT of
+ * 100 ms or more. At most 218 entries, so the line stays under ~6 KB.
  *
  * Usage: udp-echo-client [-4|-6] -a ADDR -p PORT [-s SIZE] [-W WINDOW]
  *                        [-d SECONDS] [-w WARMUP_SECONDS] [-t TIMEOUT_MS]
@@ -40,6 +45,8 @@
 #define MAX_WINDOW 1024
 #define PROBE_TRIES 10
 #define HIST_US 100000 /* 1 us buckets up to 100 ms, then one overflow bucket */
+#define HIST_LINEAR_US 32 /* printed histogram: 1 us buckets below this, */
+#define HIST_SUB_BITS 4   /* then 2^4 buckets per power of two */
 
 struct slot {
   uint64_t seq;
@@ -181,6 +188,41 @@ static double percentile_ms(const struct stats *st, double p) {
   return HIST_US / 1000.0;
 }
 
+/* Lower edge (us) of the log-linear bucket of `us` (see the header). */
+static int64_t bucket_lo(int64_t us) {
+  if (us < HIST_LINEAR_US) return us;
+  int shift = (63 - __builtin_clzll((unsigned long long)us)) - HIST_SUB_BITS;
+  return (us >> shift) << shift;
+}
+
+/* Exclusive upper edge (us) of the bucket whose lower edge is `lo`. */
+static int64_t bucket_hi(int64_t lo) {
+  if (lo < HIST_LINEAR_US) return lo + 1;
+  int shift = (63 - __builtin_clzll((unsigned long long)lo)) - HIST_SUB_BITS;
+  return lo + ((int64_t)1 << shift);
+}
+
+/* Prints "[lo,hi,count],..." for the non-empty log-linear buckets of the 1 us histogram. */
+static void print_hist(const struct stats *st) {
+  int first = 1;
+  uint64_t acc = 0;
+  int64_t lo = 0;
+  for (int64_t us = 0; us <= HIST_US; us++) {
+    int64_t b = us == HIST_US ? HIST_US : bucket_lo(us);
+    if (b != lo) {
+      if (acc > 0) {
+        int64_t hi = bucket_hi(lo);
+        printf("%s[%lld,%lld,%llu]", first ? "" : ",", (long long)lo, (long long)(hi > HIST_US ? HIST_US : hi), (unsigned long long)acc);
+        first = 0;
+      }
+      lo = b;
+      acc = 0;
+    }
+    acc += st->hist[us];
+  }
+  if (acc > 0) printf("%s[%d,%d,%llu]", first ? "" : ",", HIST_US, HIST_US + 1, (unsigned long long)acc);
+}
+
 static void usage(void) {
   fprintf(stderr, "usage: udp-echo-client [-4|-6] -a ADDR -p PORT [-s SIZE] [-W WINDOW] [-d SECONDS] [-w WARMUP_SECONDS] [-t TIMEOUT_MS]\n");
   exit(2);
@@ -287,10 +329,13 @@ int main(int argc, char **argv) {
          (unsigned long long)st.late, (unsigned long long)st.invalid, elapsed_ms,
          (double)(st.end_ns - st.start_ns) / 1e6, pps);
   if (st.received > 0)
-    printf("\"rttMinMs\":%.4f,\"rttAvgMs\":%.4f,\"rttMaxMs\":%.4f,\"rttP50Ms\":%.3f,\"rttP99Ms\":%.3f,\"rttP999Ms\":%.3f}\n",
+    printf("\"rttMinMs\":%.4f,\"rttAvgMs\":%.4f,\"rttMaxMs\":%.4f,\"rttP50Ms\":%.3f,\"rttP99Ms\":%.3f,\"rttP999Ms\":%.3f,",
            st.rtt_min_ns / 1e6, st.rtt_sum_ns / (double)st.received / 1e6, st.rtt_max_ns / 1e6,
            percentile_ms(&st, 50), percentile_ms(&st, 99), percentile_ms(&st, 99.9));
   else
-    printf("\"rttMinMs\":null,\"rttAvgMs\":null,\"rttMaxMs\":null,\"rttP50Ms\":null,\"rttP99Ms\":null,\"rttP999Ms\":null}\n");
+    printf("\"rttMinMs\":null,\"rttAvgMs\":null,\"rttMaxMs\":null,\"rttP50Ms\":null,\"rttP99Ms\":null,\"rttP999Ms\":null,");
+  printf("\"rttHistUs\":[");
+  print_hist(&st);
+  printf("]}\n");
   return 0;
 }

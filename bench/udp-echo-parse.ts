@@ -42,7 +42,18 @@ export interface ClientResult {
   rttP50Ms: number | null;
   rttP99Ms: number | null;
   rttP999Ms: number | null;
+  /**
+   * The RTT distribution: the non-empty buckets of a log-linear scale, as
+   * [lo, hi, count] in µs with hi exclusive, ascending (1 µs wide below
+   * 32 µs, then 16 per power of two; [100000, 100001) holds every RTT of
+   * 100 ms or more). Counts add up to `received`. Empty when nothing was
+   * received; null in the output of a client that predates the field.
+   */
+  rttHistUs: RttBucket[] | null;
 }
+
+/** One bucket of ClientResult.rttHistUs: [lo µs, hi µs (exclusive), count]. */
+export type RttBucket = [loUs: number, hiUs: number, count: number];
 
 export type ClientOutput = { ok: true; result: ClientResult } | { ok: false; error: string };
 
@@ -83,6 +94,11 @@ export function parseClientOutput(stdout: string): ClientOutput | null {
     if (v !== null && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) return bad(f);
     if ((v === null) !== (o.received === 0)) return bad(f);
   }
+  let hist: RttBucket[] | null = null;
+  if (o.rttHistUs !== undefined) {
+    hist = parseHistogram(o.rttHistUs, o.received as number);
+    if (hist === null) return bad('rttHistUs');
+  }
   const n = (f: string): number => o[f] as number;
   const r = (f: string): number | null => o[f] as number | null;
   return {
@@ -109,8 +125,33 @@ export function parseClientOutput(stdout: string): ClientOutput | null {
       rttP50Ms: r('rttP50Ms'),
       rttP99Ms: r('rttP99Ms'),
       rttP999Ms: r('rttP999Ms'),
+      rttHistUs: hist,
     },
   };
+}
+
+/** Most buckets the client prints (32 + 11 × 16 + 9 + 1); more means a different client. */
+const MAX_BUCKETS = 1000;
+
+/**
+ * rttHistUs checked: an array of [lo, hi, count] non-negative integers with
+ * lo < hi, count ≥ 1, ascending without overlap, counts adding up to
+ * `received`. Null when any of that fails.
+ */
+function parseHistogram(v: unknown, received: number): RttBucket[] | null {
+  if (!Array.isArray(v) || v.length > MAX_BUCKETS) return null;
+  const out: RttBucket[] = [];
+  let prevHi = 0;
+  let total = 0;
+  for (const b of v as unknown[]) {
+    if (!Array.isArray(b) || b.length !== 3 || !b.every((x) => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0)) return null;
+    const [lo, hi, count] = b as [number, number, number];
+    if (lo < prevHi || hi <= lo || count < 1) return null;
+    out.push([lo, hi, count]);
+    prevHi = hi;
+    total += count;
+  }
+  return total === received ? out : null;
 }
 
 /** Lost requests as a percentage of those sent (null when nothing was sent). */

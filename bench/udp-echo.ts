@@ -47,11 +47,14 @@
  *
  * Usage: node dist/bench/udp-echo.js [--quick] [--duration S] [--warmup S] [--wasagi-busy-poll US]
  *          [--timeout MS] [--sizes 64,1400] [--windows 1,16] [--families 6,4]
- *          [--placements same-cpu,cross-cpu] [--root DIR] [--no-save] [--json]
+ *          [--placements same-cpu,cross-cpu] [--root DIR] [--no-save] [--json] [--draw]
  * Needs root, iproute2, taskset, a C compiler ($CC or cc), /dev/net/tun and
  * the built native addon; otherwise prints "skipped: <reason>" and exits 0.
  * Progress goes to stderr, the table (or JSON with --json) to stdout, and the
  * JSON report is also written to <root>/bench/results/udp-echo-<date>.json.
+ * --draw adds, after the table, the RTT distributions of wasagi and of the
+ * kernel for each case, one above the other on the same bins (from the
+ * client's histogram, which the JSON report keeps as rttHistUs).
  * What it shares with bench/flood-ping.ts (skip checks, placement, starting
  * and stopping servers, report, table layout, command line) is in
  * bench/harness.ts; namespaces, veth and TAP in bench/netns.ts.
@@ -99,6 +102,7 @@ import {
   type ProcessOutcome,
 } from './harness.js';
 import { lossPercent, meetsTarget, parseClientOutput, ratio, TARGET_RATIO, type ClientResult } from './udp-echo-parse.js';
+import { bucketHistograms } from '../src/cli/draw.js';
 
 export { PLACEMENTS, WASAGI_READY_PREFIX, type Placement };
 
@@ -828,6 +832,35 @@ export function formatTable(report: UdpEchoReport): string {
   return `${out.join('\n')}\n`;
 }
 
+/** Bins, bar width and the quantile the bins reach (the rest on one "≥" line) of the --draw histograms. */
+const DRAW_BINS = 16;
+const DRAW_WIDTH = 40;
+const DRAW_UP_TO = 0.999;
+
+/**
+ * --draw: per case, the RTT histograms of wasagi and of the kernel on shared
+ * bins, each under a "v6 64 B W=1 same-cpu — <target>" line. A target
+ * without a histogram says why in place of its bars.
+ */
+export function formatDrawings(report: UdpEchoReport): string {
+  if (report.skipped !== null) return '';
+  const out: string[] = [];
+  for (const row of report.rows) {
+    const targets = [row.wasagi, row.kernel];
+    const series = targets.map((t) => (t.result?.rttHistUs ?? []).map(([lo, hi, count]) => ({ lo: lo / 1000, hi: hi / 1000, count })));
+    const drawn = bucketHistograms(series, { bins: DRAW_BINS, width: DRAW_WIDTH, upTo: DRAW_UP_TO });
+    const head = `v${row.family} ${row.size} B W=${row.window} ${row.placement}`;
+    out.push('');
+    targets.forEach((t, i) => {
+      const why =
+        t.unavailable ?? (t.result === null ? `FAILED: ${t.error ?? 'no result'}` : t.result.rttHistUs === null ? 'no histogram from the client' : null);
+      out.push(`${head} — ${t.target}${why === null ? '' : `: ${why}`}`);
+      if (why === null) out.push(...drawn[i].map((l) => `  ${l}`));
+    });
+  }
+  return out.length > 0 ? `${['', 'RTT distributions (bar: share of that target\'s replies; same bins per case, up to the slower p99.9):', ...out].join('\n')}\n` : '';
+}
+
 // ---------------------------------------------------------------------------
 // Command line
 
@@ -840,6 +873,7 @@ const USAGE = `usage: node dist/bench/udp-echo.js [options]
   --windows A,B        requests in flight (default ${DEFAULT_WINDOWS.join(',')})
   --families 6,4       address families (default 6,4)
 ${PLACEMENTS_USAGE}  --wasagi-busy-poll US  the stack's --busy-poll (default: its own, 100)
+  --draw               after the table, draw each case's RTT distributions (wasagi above kernel)
 ${commonUsage('udp-echo')}`;
 
 function parseFamilies(text: string): Family[] {
@@ -851,6 +885,7 @@ function parseFamilies(text: string): Family[] {
 }
 
 export function main(argv: string[] = process.argv.slice(2)): Promise<number> {
+  let draw = false;
   return benchMain(
     USAGE,
     () => {
@@ -865,12 +900,14 @@ export function main(argv: string[] = process.argv.slice(2)): Promise<number> {
           windows: { type: 'string' },
           families: { type: 'string' },
           'wasagi-busy-poll': { type: 'string' },
+          draw: { type: 'boolean', default: false },
           ...COMMON_OPTIONS,
         },
         strict: true,
         allowPositionals: false,
       });
       if (values.help) return null;
+      draw = values.draw === true;
       const one = (v: string, what: string): number => parseNumbers(v, what, false)[0] ?? NaN;
       const opts: UdpEchoOptions = {
         save: values['no-save'] !== true,
@@ -898,7 +935,7 @@ export function main(argv: string[] = process.argv.slice(2)): Promise<number> {
       return { json: values.json === true, opts };
     },
     udpEcho,
-    formatTable,
+    (report) => formatTable(report) + (draw ? formatDrawings(report) : ''),
   );
 }
 

@@ -10,6 +10,7 @@ import { lossPercent, meetsTarget, parseClientOutput, ratio, TARGET_RATIO } from
 import {
   clientCommand,
   ECHO_PORT,
+  formatDrawings,
   formatTable,
   wasagiCommand,
   type TargetResult,
@@ -21,6 +22,18 @@ const W1_64 =
   '{"family":6,"size":64,"window":1,"timeoutMs":100.000,"probes":1,"warmupSent":5050,"warmupReceived":5050,' +
   '"sent":17481,"received":17481,"lost":0,"late":0,"invalid":0,"elapsedMs":1000.027,"wallMs":1000.027,"pps":17480.5,' +
   '"rttMinMs":0.0188,"rttAvgMs":0.0572,"rttMaxMs":1.9850,"rttP50Ms":0.055,"rttP99Ms":0.089,"rttP999Ms":0.131}\n';
+
+// Since rttHistUs: udp-echo-client -a ::1 -p 9999 -d 0.5 -w 0.2 (Linux 6.18)
+const WITH_HIST =
+  '{"family":6,"size":64,"window":1,"timeoutMs":100.000,"probes":1,"warmupSent":5939,"warmupReceived":5939,"sent"' +
+  ':6994,"received":6994,"lost":0,"late":0,"invalid":0,"elapsedMs":500.056,"wallMs":500.056,"pps":13986.4,"rttMin' +
+  'Ms":0.0124,"rttAvgMs":0.0715,"rttMaxMs":0.2012,"rttP50Ms":0.071,"rttP99Ms":0.109,"rttP999Ms":0.142,"rttHistUs"' +
+  ':[[12,13,41],[13,14,5],[14,15,4],[15,16,91],[16,17,21],[17,18,5],[18,19,2],[20,21,1],[21,22,1],[26,27,1],[29,3' +
+  '0,1],[30,31,1],[31,32,4],[32,34,2],[34,36,1],[38,40,1],[40,42,11],[42,44,28],[44,46,46],[46,48,39],[48,50,40],' +
+  '[50,52,84],[52,54,211],[54,56,207],[56,58,228],[58,60,262],[60,62,291],[62,64,331],[64,68,881],[68,72,869],[72' +
+  ',76,661],[76,80,557],[80,84,566],[84,88,576],[88,92,424],[92,96,244],[96,100,110],[100,104,41],[104,108,28],[1' +
+  '08,112,19],[112,116,10],[116,120,8],[120,124,5],[124,128,11],[128,136,13],[136,144,5],[144,152,3],[152,160,1],' +
+  '[168,176,1],[200,208,1]]}' + '\n';
 
 // udp-echo-client -4 -a 127.0.0.1 -p 9999 -d 0.5
 const V4 =
@@ -62,7 +75,48 @@ test('client result: every field, numbers as printed', () => {
     rttP50Ms: 0.055,
     rttP99Ms: 0.089,
     rttP999Ms: 0.131,
+    rttHistUs: null, // printed by a client before the histogram
   });
+});
+
+test('client result: rttHistUs as [lo, hi, count] µs buckets adding up to received', () => {
+  const out = parseClientOutput(WITH_HIST);
+  assert.ok(out?.ok);
+  const h = out.result.rttHistUs;
+  assert.ok(h !== null);
+  assert.deepEqual(h.slice(0, 2), [[12, 13, 41], [13, 14, 5]]);
+  assert.deepEqual(h.at(-1), [200, 208, 1]);
+  assert.equal(h.reduce((a, [, , c]) => a + c, 0), out.result.received);
+  // The min and max RTT fall in the first and last buckets.
+  assert.ok(h[0][0] <= out.result.rttMinMs! * 1000 && out.result.rttMinMs! * 1000 < h[0][1]);
+  assert.ok(h.at(-1)![0] <= out.result.rttMaxMs! * 1000 && out.result.rttMaxMs! * 1000 < h.at(-1)![1]);
+  // Nothing received: an empty histogram.
+  const lost = parseClientOutput(ALL_LOST.replace('}\n', ',"rttHistUs":[]}\n'));
+  assert.ok(lost?.ok);
+  assert.deepEqual(lost.result.rttHistUs, []);
+});
+
+test('a malformed rttHistUs is named', () => {
+  const withHist = (h: string): string =>
+    WITH_HIST.replace(/"received":\d+/, '"received":3').replace(/"rttHistUs":\[.*\]\}/, `"rttHistUs":${h}}`);
+  assert.ok(parseClientOutput(withHist('[[10,11,1],[40,42,2]]'))?.ok);
+  for (const h of [
+    '{}', // not an array
+    '[[10,11,3,0]]', // not a triple
+    '[[10,11,"3"]]', // not a number
+    '[[10,11,1.5],[12,13,1.5]]', // not an integer
+    '[[-1,11,3]]', // negative
+    '[[11,11,3]]', // empty range
+    '[[10,11,0],[12,13,3]]', // empty bucket printed
+    '[[40,42,2],[10,11,1]]', // descending
+    '[[10,20,1],[15,25,2]]', // overlapping
+    '[[10,11,1],[40,42,1]]', // counts add up to 2, not 3
+    `[${Array.from({ length: 1001 }, (_, i) => `[${i},${i + 1},${i === 0 ? 3 : 1}]`).join(',')}]`, // unbounded
+  ]) {
+    const out = parseClientOutput(withHist(h));
+    assert.ok(out && !out.ok, h);
+    assert.match(out.error, /"rttHistUs"/, h);
+  }
 });
 
 test('client result: IPv4 family', () => {
@@ -180,4 +234,34 @@ test('table: ratios on the wasagi line, unavailable rows and their reason once',
   assert.equal((text.match(/ unavailable /g) ?? []).length, 2);
   assert.equal((text.match(/unavailable: no IPv4 yet/g) ?? []).length, 1);
   assert.equal(formatTable({ ...report, skipped: 'not root' }), 'skipped: not root\n');
+});
+
+test('--draw: wasagi above kernel on the same bins, a reason in place of missing bars', () => {
+  const report = {
+    skipped: null,
+    rows: [
+      {
+        family: 6, size: 64, window: 1, placement: 'same-cpu',
+        wasagi: target('wasagi', WITH_HIST), kernel: target('kernel', WITH_HIST), node: target('node', V4),
+      },
+      {
+        family: 4, size: 64, window: 1, placement: 'same-cpu',
+        wasagi: target('wasagi', null, 'unavailable: no IPv4 yet'), kernel: target('kernel', V4), node: target('node', V4),
+      },
+    ],
+  } as unknown as UdpEchoReport;
+  const lines = formatDrawings(report).split('\n');
+  const w = lines.indexOf('v6 64 B W=1 same-cpu — wasagi');
+  const k = lines.indexOf('v6 64 B W=1 same-cpu — kernel');
+  assert.ok(w >= 0 && k > w, lines.join('\n'));
+  const wasagiBars = lines.slice(w + 1, k);
+  const kernelBars = lines.slice(k + 1, k + 1 + wasagiBars.length);
+  // 16 bins up to p99.9, then the tail beyond on one line.
+  assert.equal(wasagiBars.length, 17);
+  assert.match(wasagiBars[16], /^ *≥ \d+µs │/);
+  // Same input, same bins: identical lines.
+  assert.deepEqual(kernelBars, wasagiBars);
+  assert.ok(lines.includes('v4 64 B W=1 same-cpu — wasagi: unavailable: no IPv4 yet'));
+  assert.ok(lines.some((l) => l.endsWith('— kernel: no histogram from the client')));
+  assert.equal(formatDrawings({ ...report, skipped: 'not root' }), '');
 });
