@@ -87,7 +87,13 @@ export interface SocketOptions {
   type: 'udp6' | 'udp4';
   ipv6Only?: boolean;
   reuseAddr?: boolean;
+  /** Name resolution, like dns.lookup(hostname, family, callback): wasagi has no resolver of its own. */
+  lookup?: (hostname: string, family: 4 | 6, callback: (err: Error | null, address?: string, family?: number) => void) => void;
+  /** Closes the socket when aborted, as Node's createSocket({ signal }). */
+  signal?: AbortSignal;
 }
+
+type Resolved = { addr: Ip6; ifindex?: number; family: 4 | 6; text: string };
 
 type SendCallback = (err: Error | null, bytes?: number) => void;
 
@@ -180,6 +186,7 @@ export class UdpSocket extends EventEmitter {
   private readonly groups = new Map<string, { group: Ip6; ifindex: number | undefined }>();
   /** @internal the PortSpace handle */
   handle?: unknown;
+  private readonly userLookup?: SocketOptions['lookup'];
   /** Address literals already parsed (bounded). */
   private readonly parsed = new Map<string, { addr: Ip6; ifindex?: number; family: 4 | 6; text: string }>();
   /** Senders' address text, memoized per (interface, address). */
@@ -195,6 +202,20 @@ export class UdpSocket extends EventEmitter {
     this.ipv6Only = opts.ipv6Only ?? false;
     this.v6onlyOption = opts.ipv6Only;
     this.reuseAddr = opts.reuseAddr ?? false;
+    if (opts.lookup !== undefined && typeof opts.lookup !== 'function') throw argType('options.lookup', 'of type function', opts.lookup);
+    this.userLookup = opts.lookup;
+    if (opts.signal !== undefined) {
+      const signal = opts.signal;
+      if (signal === null || typeof signal !== 'object' || !('aborted' in signal)) throw argType('options.signal', 'an instance of AbortSignal', signal);
+      const onAborted = (): void => {
+        if (!this.closed) this.close();
+      };
+      if (signal.aborted) onAborted();
+      else {
+        signal.addEventListener('abort', onAborted, { once: true });
+        this.once('close', () => signal.removeEventListener('abort', onAborted));
+      }
+    }
   }
 
   private healthCheck(): void {
@@ -227,23 +248,34 @@ export class UdpSocket extends EventEmitter {
    * family with EINVAL), `localhost`, anything else ENOTFOUND. Throws
    * ERR_INVALID_ARG_TYPE for a non-string, like dns.lookup.
    */
-  private lookup(address: unknown, fallback: string): () => { addr: Ip6; ifindex?: number; family: 4 | 6; text: string } | WasagiError {
+  private lookup(address: unknown, fallback: string): (done: (r: Resolved | WasagiError) => void) => void {
     const a = address || fallback;
     validateString(a, 'hostname');
-    return () => {
-      // Literals without a zone are memoized (a server answers the same peers over and over).
-      const known = this.parsed.get(a);
-      if (known) return known;
-      const r = this.resolveText(a);
-      if (!(r instanceof WasagiError) && r.ifindex === undefined) {
-        if (this.parsed.size >= 256) this.parsed.clear();
-        this.parsed.set(a, r);
-      }
-      return r;
-    };
+    const user = this.userLookup;
+    if (user) {
+      // createSocket({ lookup }): Node calls it for every address, literals included.
+      return (done) =>
+        user(a, this.type === 'udp4' ? 4 : 6, (e: Error | null, ip?: unknown) => {
+          if (e) done(e instanceof WasagiError ? e : Object.assign(new WasagiError((e as NodeJS.ErrnoException).code ?? 'ENOTFOUND', e.message), { syscall: 'getaddrinfo', hostname: a }));
+          else if (typeof ip !== 'string') done(errnoError('EINVAL', 'getaddrinfo', a));
+          else done(this.resolveText(ip));
+        });
+    }
+    return (done) =>
+      queueMicrotask(() => {
+        // Literals without a zone are memoized (a server answers the same peers over and over).
+        const known = this.parsed.get(a);
+        if (known) return done(known);
+        const r = this.resolveText(a);
+        if (!(r instanceof WasagiError) && r.ifindex === undefined) {
+          if (this.parsed.size >= 256) this.parsed.clear();
+          this.parsed.set(a, r);
+        }
+        done(r);
+      });
   }
 
-  private resolveText(a: string): { addr: Ip6; ifindex?: number; family: 4 | 6; text: string } | WasagiError {
+  private resolveText(a: string): Resolved | WasagiError {
     {
       const text = a === 'localhost' ? (this.type === 'udp4' ? '127.0.0.1' : '::1') : a;
       if (/^\d{1,3}(\.\d{1,3}){3}$/.test(text)) {
@@ -300,9 +332,8 @@ export class UdpSocket extends EventEmitter {
     const resolve = this.lookup(address, '');
     // libuv takes the port as an unsigned 32-bit number and keeps its low 16 bits (htons).
     const p = (Number(port || 0) >>> 0) & 0xffff;
-    queueMicrotask(() => {
+    resolve((r) => {
       if (this.closed) return;
-      const r = resolve();
       if (r instanceof WasagiError) {
         this.bindState = UNBOUND;
         this.emit('error', r);
@@ -345,9 +376,8 @@ export class UdpSocket extends EventEmitter {
   private doConnect(port: number, address: string, cb: ((e?: Error) => void) | undefined): void {
     if (cb) this.once('connect', cb);
     const resolve = this.lookup(address, this.type === 'udp4' ? '127.0.0.1' : '::1');
-    queueMicrotask(() => {
+    resolve((r) => {
       if (this.closed) return;
-      const r = resolve();
       let ex: WasagiError | undefined = r instanceof WasagiError ? r : undefined;
       if (!ex && !(r instanceof WasagiError)) {
         const code = !this.fits(r) ? 'EINVAL' : this.familyError(r.addr);
@@ -469,11 +499,10 @@ export class UdpSocket extends EventEmitter {
 
   private doSend(payload: Uint8Array, port: number, address: string | undefined, connected: boolean, cb: SendCallback | undefined): void {
     const resolve = connected ? undefined : this.lookup(address, this.type === 'udp4' ? '127.0.0.1' : '::1');
-    queueMicrotask(() => {
+    const run = (r?: Resolved | WasagiError): void => {
       if (this.closed) return;
       let dst: { addr: Ip6; ifindex?: number };
-      if (resolve) {
-        const r = resolve();
+      if (r) {
         if (r instanceof WasagiError) {
           if (cb) cb(r);
           else this.emit('error', r);
@@ -509,7 +538,9 @@ export class UdpSocket extends EventEmitter {
       // Node: a synchronous send error reaches the callback only; success calls back with the length.
       if (code) cb?.(errnoError(code, 'send', address, port));
       else cb?.(null, payload.length);
-    });
+    };
+    if (resolve) resolve(run);
+    else queueMicrotask(() => run());
   }
 
   close(cb?: () => void): this {

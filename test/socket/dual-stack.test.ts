@@ -317,3 +317,42 @@ test('the memoized source for a peer follows address changes (RFC 6724 reruns af
   s.close();
   sim.close();
 });
+
+test('createSocket options: lookup resolves names (errors pass through), signal closes the socket (as Node)', async () => {
+  const { sim, a, b } = pair();
+  const server = b.dgram.createSocket('udp4');
+  const heard: string[] = [];
+  server.on('message', (m: Buffer) => heard.push(m.toString()));
+  await bound(server, 7300);
+  const asked: Array<[string, number]> = [];
+  const lookup = (name: string, family: 4 | 6, cb: (e: Error | null, ip?: string) => void): void => {
+    asked.push([name, family]);
+    if (/^[\d.]+$/.test(name)) setImmediate(() => cb(null, name)); // literals as they are, like dns.lookup
+    else if (name === 'b.test') setImmediate(() => cb(null, '10.0.0.2'));
+    else setImmediate(() => cb(Object.assign(new Error(`getaddrinfo ENOTFOUND ${name}`), { code: 'ENOTFOUND' })));
+  };
+  const c = a.dgram.createSocket({ type: 'udp4', lookup });
+  c.send('by name', 7300, 'b.test');
+  const e = await new Promise<NodeJS.ErrnoException | null>((r) => c.send('x', 7300, 'nowhere.test', (err: Error | null) => r(err as NodeJS.ErrnoException)));
+  await turn(sim, 10);
+  assert.deepEqual(heard, ['by name']);
+  assert.equal(e?.code, 'ENOTFOUND');
+  // Node calls the lookup for the bind address too (0.0.0.0 here).
+  assert.deepEqual(asked, [['0.0.0.0', 4], ['b.test', 4], ['nowhere.test', 4]]);
+  assert.throws(() => a.dgram.createSocket({ type: 'udp4', lookup: 5 as never }), { code: 'ERR_INVALID_ARG_TYPE' });
+  // signal: aborted later closes; aborted before closes at once.
+  const ac = new AbortController();
+  const s1 = a.dgram.createSocket({ type: 'udp6', signal: ac.signal });
+  let closed = 0;
+  s1.on('close', () => closed++);
+  await bound(s1, 7301);
+  ac.abort();
+  await turn(sim);
+  assert.equal(closed, 1);
+  assert.throws(() => s1.address(), { code: 'ERR_SOCKET_DGRAM_NOT_RUNNING' });
+  const s2 = a.dgram.createSocket({ type: 'udp6', signal: AbortSignal.abort() });
+  assert.throws(() => s2.bind(7302), { code: 'ERR_SOCKET_DGRAM_NOT_RUNNING' });
+  c.close();
+  server.close();
+  sim.close();
+});
