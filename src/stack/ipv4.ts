@@ -288,7 +288,7 @@ export class Ipv4 {
     upperLen: number,
     writeUpper: (b: Uint8Array, o: number) => void,
     now: Instant,
-    opts: { ttl?: number; ifindex?: number; mac?: Uint8Array; routerAlert?: boolean; df?: boolean; tos?: number; route?: { iface: Interface; hop: Ip6 } } = {},
+    opts: { ttl?: number; ifindex?: number; mac?: Uint8Array; routerAlert?: boolean; df?: boolean; tos?: number; route?: { iface: Interface; hop: Ip6 }; options?: Uint8Array } = {},
   ): string | undefined {
     const r = opts.route ?? this.route(dst, opts.ifindex);
     if (!r) {
@@ -297,7 +297,9 @@ export class Ipv4 {
       return 'ENETUNREACH';
     }
     const { iface } = r;
-    const hl = opts.routerAlert ? 24 : 20;
+    // Options: Router Alert (RFC 2113) for IGMP, or those an echo reply returns (a multiple of 4 octets).
+    const options = opts.routerAlert ? ROUTER_ALERT : opts.options ?? NO_OPTIONS;
+    const hl = 20 + options.length;
     const total = hl + upperLen;
     if (total > 0xffff) return 'EMSGSIZE';
     const ttl = opts.ttl ?? (isMulticast4(dst) ? 1 : IPV4_DEFAULT_TTL);
@@ -318,7 +320,7 @@ export class Ipv4 {
       b[o + 11] = 0;
       b.set(src.subarray(12, 16), o + 12);
       b.set(dst.subarray(12, 16), o + 16);
-      if (hl === 24) b.set([0x94, 0x04, 0x00, 0x00], o + 20); // RFC 2113 Router Alert
+      b.set(options, o + 20);
     };
     // RFC 1191: the path MTU (a Fragmentation Needed lowered it) or the link's; multicast and broadcast use the link's.
     const mtu = isMulticast4(dst) || mac === BROADCAST_MAC ? iface.mtu : this.pmtu.pmtu(dst, iface.mtu);
@@ -625,16 +627,72 @@ export class Ipv4 {
     if (isMulticast4(dst) || this.isBroadcastOn(iface.ifindex, dst)) return void this.host.countDrop(L.DropReason.ECHO4_BROADCAST_IGNORED);
     body[0] = ICMP4_ECHO_REPLY;
     body[1] = 0;
-    this.send(dst, src, IPPROTO_ICMP, body.length, (b, o) => {
+    const from = this.isLocal(dst) ? dst : this.sourceFor(iface, src);
+    if (!from) return;
+    this.send(from, src, IPPROTO_ICMP, body.length, (b, o) => {
       b.set(body, o);
       b[o + 2] = 0;
       b[o + 3] = 0;
-    }, now, { ifindex: iface.ifindex, df: false });
+    }, now, { ifindex: iface.ifindex, df: false, options: echoOptions(pkt.subarray(20, hl), from) });
   }
 }
 
 const u16be = (v: number): Uint8Array => Uint8Array.of(v >> 8, v & 0xff);
 const IGMP_PROTOCOL = 2;
+const ROUTER_ALERT = Uint8Array.of(0x94, 0x04, 0x00, 0x00); // RFC 2113
+const NO_OPTIONS = new Uint8Array(0);
+
+/**
+ * The options an Echo Reply carries back (RFC 1122 §3.2.2.6): a Record Route
+ * (RFC 791) or Timestamp (RFC 791, RFC 781) option of the request, updated
+ * with this hop — our address, and for Timestamp the milliseconds since
+ * midnight UT — or its overflow count raised when full, "without
+ * truncation". Other options (source routes included) are not returned.
+ * Padded with End of Option List to a multiple of 4.
+ */
+export function echoOptions(opts: Uint8Array, ours: Ip6, now = Date.now()): Uint8Array {
+  const out: number[] = [];
+  for (let o = 0; o < opts.length; ) {
+    const t = opts[o];
+    if (t === 0) break; // End of Option List
+    if (t === 1) {
+      o++;
+      continue;
+    }
+    const len = opts[o + 1];
+    if (o + 1 >= opts.length || len < 2 || o + len > opts.length) break; // malformed: return nothing past it
+    const opt = Array.from(opts.subarray(o, o + len));
+    o += len;
+    if (t === 7 && len >= 3) {
+      // Record Route: the pointer (1-based) names the next free slot.
+      const ptr = opt[2];
+      if (ptr >= 4 && ptr + 3 <= len) {
+        opt.splice(ptr - 1, 4, ours[12], ours[13], ours[14], ours[15]);
+        opt[2] = ptr + 4;
+      }
+      out.push(...opt);
+    } else if (t === 68 && len >= 4) {
+      // Timestamp: flags 0 (timestamps) or 1 (address and timestamp); 3 (prespecified) only when our address is next.
+      const ptr = opt[2];
+      const flags = opt[3] & 0x0f;
+      const ms = now % 86_400_000;
+      const stamp = [(ms >>> 24) & 0xff, (ms >>> 16) & 0xff, (ms >>> 8) & 0xff, ms & 0xff];
+      const room = flags === 0 ? 4 : 8;
+      const prespecifiedOurs = flags === 3 && ptr + 7 <= len && opt[ptr - 1] === ours[12] && opt[ptr] === ours[13] && opt[ptr + 1] === ours[14] && opt[ptr + 2] === ours[15];
+      if (ptr >= 5 && ptr + room - 1 <= len && (flags === 0 || flags === 1 || prespecifiedOurs)) {
+        const entry = flags === 0 ? stamp : [ours[12], ours[13], ours[14], ours[15], ...stamp];
+        opt.splice(ptr - 1, room, ...entry);
+        opt[2] = ptr + room;
+      } else if (flags !== 3) {
+        const over = (opt[3] >> 4) & 0x0f;
+        if (over < 15) opt[3] = ((over + 1) << 4) | flags; // RFC 791: the overflow count
+      }
+      out.push(...opt);
+    }
+  }
+  while (out.length % 4) out.push(0);
+  return Uint8Array.from(out.slice(0, 40));
+}
 /** RFC 1191 §7 Table 7-1: MTU plateaus. */
 const PLATEAUS = [65535, 32000, 17914, 8166, 4352, 2002, 1492, 1006, 508, 296, 68];
 
