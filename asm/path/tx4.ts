@@ -82,7 +82,10 @@ export function tx4(desc: usize, slot: usize, ifindex: u32, iface: usize, iflags
   return Verdict.TX_READY;
 }
 
-/** Frames the 28-byte ARP payload in TX slot `slot` (RFC 826) to the descriptor's MAC. */
+/** Minimum Ethernet frame without the FCS (IEEE 802.3). */
+const ETH_MIN_FRAME: u32 = 60;
+
+/** Frames the 28-byte ARP payload in TX slot `slot` (RFC 826) to the descriptor's MAC, padded to 60 bytes. */
 export function txArp(desc: usize, slot: usize, iface: usize, iflags: u32, flags: u32, len: u32): Verdict {
   // ARP needs a link layer and a destination: the request's broadcast or the
   // reply's target, which the control plane gives.
@@ -98,7 +101,10 @@ export function txArp(desc: usize, slot: usize, iface: usize, iflags: u32, flags
   copy6(f, desc + TXD_MAC);
   copy6(f + ETH_SRC, iface + IFACE_MAC);
   putBe16(f + ETH_TYPE, ETHERTYPE_ARP);
-  if (!iovPush(f, ARP_LEN + ETH_HEADER_LEN)) {
+  // IEEE 802.3's 60-byte minimum frame (without FCS): zero padding after the
+  // 28 bytes, as Linux's ARP leaves it for the driver to add.
+  memory.fill(f + ETH_HEADER_LEN + ARP_LEN, 0, ETH_MIN_FRAME - ETH_HEADER_LEN - ARP_LEN);
+  if (!iovPush(f, ETH_MIN_FRAME)) {
     countDrop(DropReason.WRITE_FAILED);
     return Verdict.DROP;
   }

@@ -403,12 +403,12 @@ for (const build of BUILDS) {
       }
     });
 
-    test('TXF_ARP: our MAC, the given MAC, ethertype 0x0806, the 28 bytes; TUN or no MAC → TX_NO_ROUTE', () => {
+    test('TXF_ARP: our MAC, the given MAC, ethertype 0x0806, the 28 bytes, zero-padded to 60 (IEEE 802.3); TUN or no MAC → TX_NO_ROUTE', () => {
       const hp = setup(build.simd);
       const a = arpPacket({ op: 1, sha: OUR_MAC, spa: OURS, tpa: PEER });
       const r = tx(hp, a, { flags: L.TXF_ARP | L.TXF_HAVE_MAC, mac: BCAST });
       assert.equal(r.status, Verdict.TX_READY);
-      assert.deepEqual(r.frame, ethernet(BCAST, OUR_MAC, 0x0806, a));
+      assert.deepEqual(r.frame, ethernet(BCAST, OUR_MAC, 0x0806, a, 18));
       for (const o of [{ flags: L.TXF_ARP | L.TXF_HAVE_MAC, mac: BCAST, ifindex: 2 }, { flags: L.TXF_ARP }]) {
         const before = hp.dropCounts();
         assert.deepEqual(tx(hp, a, o), { status: Verdict.DROP });
