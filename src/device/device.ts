@@ -10,7 +10,7 @@ export type DeviceKind = 'tap' | 'tun' | 'memory';
 export interface Device {
   readonly kind: DeviceKind;
   readonly name: string;
-  /** Ethernet framing (TAP, memory links) or raw IPv6 (TUN). */
+  /** Ethernet framing (TAP, memory links) or raw IP, IPv4 or IPv6 by the version nibble (TUN). */
   readonly ethernet: boolean;
   readonly mtu: number;
   /** Starts delivering bursts into the engine's RX slots. */

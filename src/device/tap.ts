@@ -1,4 +1,4 @@
-// TAP (Ethernet) and TUN (raw IPv6) devices through the native addon
+// TAP (Ethernet) and TUN (raw IPv4/IPv6) devices through the native addon
 // (native/src). The addon reads bursts straight into the engine's RX slots from
 // a libuv poll handle on the loop thread and writes the engine's write list in
 // one call; no per-packet JavaScript runs here.
