@@ -39,7 +39,7 @@
 //  |                         Auxiliary Data                        |
 //
 // Record Types are those of MLDv2 (RFC 3376 §4.2.12 = RFC 3810 §5.2.12), so
-// McastRecordType from ./mld.js is reused.
+// McastRecordType (./mcast-records.ts) is shared with MLDv2.
 //
 // IPv4 encapsulation (RFC 3376 §4): every IGMP message is sent with TTL 1,
 // IP Precedence Internetwork Control (TOS 0xc0) and the Router Alert option
@@ -48,8 +48,9 @@
 // Not here: Auxiliary Data (none defined, §4.2.6: skipped on parse, never
 // emitted); the IGMPv3 router side; DVMRP/mtrace types sharing protocol 2.
 
+import { decodeFloat8, encodeFloat8, splitGroupRecords } from './mcast-records.js';
 import { invalidArg } from '../errors.js';
-import { McastRecordType } from './mld.js';
+import { McastRecordType } from './mcast-records.js';
 import { emitIpv4, ip4Equal, ipv4Checksum, type Ip4 } from './ipv4.js';
 
 export { McastRecordType };
@@ -163,21 +164,10 @@ function fillChecksum(m: Uint8Array): Uint8Array {
  * the value; otherwise |1|exp(3)|mant(4)| stands for (mant | 0x10) << (exp + 3).
  * Max Resp Code is in tenths of a second, QQIC in seconds.
  */
-export function decodeIgmpCode(code: number): number {
-  if (code < 0x80) return code;
-  return ((code & 0x0f) | 0x10) << (((code >> 4) & 0x07) + 3);
-}
+export const decodeIgmpCode = decodeFloat8;
 
 /** The largest code whose value is ≤ `v` (so a time is never lengthened); saturates at 0xff (31744). */
-export function encodeIgmpCode(v: number): number {
-  const d = Math.max(0, Math.floor(v));
-  if (d < 0x80) return d;
-  for (let exp = 0; exp < 8; exp++) {
-    const m = Math.floor(d / 2 ** (exp + 3));
-    if (m < 0x20) return 0x80 | (exp << 4) | (m & 0x0f);
-  }
-  return 0xff;
-}
+export const encodeIgmpCode = encodeFloat8;
 
 // --- check and parse --------------------------------------------------------------------
 
@@ -458,30 +448,7 @@ export function splitIgmpRecords(records: IgmpGroupRecord[], mtu: number): IgmpG
   const room = mtu - IGMP_IP_OVERHEAD - IGMP_V3_REPORT_HEADER_LENGTH;
   const perRecord = Math.floor((room - IGMP_GROUP_RECORD_HEADER_LENGTH) / 4);
   if (perRecord < 0) throw invalidArg('mtu', 'room for one Group Record', mtu);
-  const pieces: IgmpGroupRecord[] = [];
-  for (const r of records) {
-    if (r.sources.length <= perRecord) pieces.push(r);
-    else if (r.type === McastRecordType.MODE_IS_EXCLUDE || r.type === McastRecordType.CHANGE_TO_EXCLUDE_MODE) {
-      pieces.push({ ...r, sources: r.sources.slice(0, perRecord) });
-    } else if (perRecord > 0) {
-      for (let k = 0; k < r.sources.length; k += perRecord) pieces.push({ ...r, sources: r.sources.slice(k, k + perRecord) });
-    }
-  }
-  const out: IgmpGroupRecord[][] = [];
-  let cur: IgmpGroupRecord[] = [];
-  let used = 0;
-  for (const p of pieces) {
-    const len = igmpGroupRecordLength(p);
-    if (cur.length && (used + len > room || cur.length === 0xffff)) {
-      out.push(cur);
-      cur = [];
-      used = 0;
-    }
-    cur.push(p);
-    used += len;
-  }
-  if (cur.length) out.push(cur);
-  return out;
+  return splitGroupRecords(records, room, perRecord, igmpGroupRecordLength);
 }
 
 // --- IPv4 encapsulation (RFC 3376 §4) -----------------------------------------------------

@@ -35,6 +35,7 @@
 //  |                  Auxiliary Data                               |
 
 import type { Ip6 } from './address.js';
+import { McastRecordType, decodeFloat8, encodeFloat8, splitGroupRecords } from './mcast-records.js';
 
 export const MLD_QUERY = 130; // RFC 2710 §3, RFC 3810 §5.1
 export const MLD_V1_REPORT = 131; // RFC 2710 §3
@@ -51,21 +52,7 @@ export const MLD_V2_REPORT_IP_OVERHEAD = 40 + 8;
 /** ff02::16 — all MLDv2-capable routers, where MLDv2 Reports go (RFC 3810 §5.2.14). */
 export const ALL_MLDV2_ROUTERS: Ip6 = Uint8Array.from([0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x16]);
 
-/** Multicast Address Record Types (RFC 3810 §5.2.12). */
-export enum McastRecordType {
-  /** Current State: filter mode INCLUDE, the sources listed. */
-  MODE_IS_INCLUDE = 1,
-  /** Current State: filter mode EXCLUDE, the sources listed. */
-  MODE_IS_EXCLUDE = 2,
-  /** Filter Mode Change: now INCLUDE the sources listed. */
-  CHANGE_TO_INCLUDE_MODE = 3,
-  /** Filter Mode Change: now EXCLUDE the sources listed. */
-  CHANGE_TO_EXCLUDE_MODE = 4,
-  /** Source List Change: these sources are now wanted. */
-  ALLOW_NEW_SOURCES = 5,
-  /** Source List Change: these sources are no longer wanted. */
-  BLOCK_OLD_SOURCES = 6,
-}
+export { McastRecordType };
 
 /** One Multicast Address Record (§5.2.4); Aux Data Len is always 0 on emit and skipped on parse. */
 export interface McastRecord {
@@ -128,23 +115,10 @@ export function encodeMaxRespCode(ms: number): number {
 }
 
 /** Querier's Query Interval Code → seconds (§5.1.9): below 128 as is; otherwise |1|exp(3)|mant(4)| = (mant | 0x10) << (exp + 3). */
-export function decodeQqic(code: number): number {
-  if (code < 0x80) return code;
-  const exp = (code >> 4) & 0x7;
-  const mant = code & 0x0f;
-  return (mant | 0x10) << (exp + 3);
-}
+export const decodeQqic = decodeFloat8;
 
 /** The largest QQIC whose interval is ≤ `seconds`; saturates at 0xff. */
-export function encodeQqic(seconds: number): number {
-  const s = Math.max(0, Math.floor(seconds));
-  if (s < 0x80) return s;
-  for (let exp = 0; exp < 8; exp++) {
-    const m = Math.floor(s / 2 ** (exp + 3));
-    if (m < 0x20) return 0x80 | (exp << 4) | (m & 0x0f);
-  }
-  return 0xff;
-}
+export const encodeQqic = encodeFloat8;
 
 // --- parse -----------------------------------------------------------------------------
 
@@ -289,28 +263,5 @@ export function splitMcastRecords(records: McastRecord[], mtu: number): McastRec
   const room = mtu - MLD_V2_REPORT_IP_OVERHEAD - MLD_V2_REPORT_HEADER_LENGTH;
   const perRecord = Math.floor((room - MCAST_RECORD_HEADER_LENGTH) / 16);
   if (perRecord < 0) throw new RangeError(`MTU ${mtu} leaves no room for a Multicast Address Record`);
-  const pieces: McastRecord[] = [];
-  for (const r of records) {
-    if (r.sources.length <= perRecord) pieces.push(r);
-    else if (r.type === McastRecordType.MODE_IS_EXCLUDE || r.type === McastRecordType.CHANGE_TO_EXCLUDE_MODE) {
-      pieces.push({ ...r, sources: r.sources.slice(0, perRecord) });
-    } else {
-      for (let k = 0; k < r.sources.length; k += perRecord) pieces.push({ ...r, sources: r.sources.slice(k, k + perRecord) });
-    }
-  }
-  const out: McastRecord[][] = [];
-  let cur: McastRecord[] = [];
-  let used = 0;
-  for (const p of pieces) {
-    const len = mcastRecordLength(p);
-    if (cur.length && (used + len > room || cur.length === 0xffff)) {
-      out.push(cur);
-      cur = [];
-      used = 0;
-    }
-    cur.push(p);
-    used += len;
-  }
-  if (cur.length) out.push(cur);
-  return out;
+  return splitGroupRecords(records, room, perRecord, mcastRecordLength);
 }
