@@ -25,14 +25,13 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createStack, type Stack } from '../../src/stack/stack.js';
 import type { Interface } from '../../src/stack/interface.js';
-import type { RemoteInfo, UdpSocket } from '../../src/socket/udp.js';
 import type { PcapDevice } from '../../src/device/pcap.js';
 
 import { join } from 'node:path';
 import { createNamespace, createVethPair, deleteNamespace, ip, makeTempDir, nsName, run, runInNs, spawnInNs } from '../../bench/netns.js';
 import { parsePing } from '../../bench/ping-parse.js';
 import { interopSkipReason, kernelMac, sysctl, until } from '../support/interop.js';
-import { KernelUdp } from '../support/kernel-udp.js';
+import { KernelUdp, bound, collect, kernelSnmp } from '../support/kernel-udp.js';
 
 const skip = interopSkipReason([['ip', 'iproute2'], ['ping', 'iputils-ping']]);
 const tsharkSkip = skip ?? interopSkipReason([['tshark', 'tshark']]);
@@ -105,38 +104,6 @@ async function warmUp6(ns: string): Promise<void> {
   assert.equal(r.code, 0, `warm-up ping to ${W6} failed: ${r.stdout} ${r.stderr}`);
 }
 
-function bound(s: UdpSocket, port = 0, address?: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    s.once('error', reject);
-    s.bind(port, address, () => {
-      s.off('error', reject);
-      resolve(s.address().port);
-    });
-  });
-}
-
-/** Collects a wasagi socket's datagrams; with `echo`, answers each with "echo " + msg to its sender. */
-function collect(s: UdpSocket, echo = false): Array<{ data: Buffer; rinfo: RemoteInfo }> {
-  const got: Array<{ data: Buffer; rinfo: RemoteInfo }> = [];
-  s.on('message', (m: Buffer, r: RemoteInfo) => {
-    got.push({ data: Buffer.from(m), rinfo: { ...r } });
-    if (echo) s.send(Buffer.concat([Buffer.from('echo '), m]), r.port, r.address);
-  });
-  return got;
-}
-
-/** The kernel's IPv4 MIB (/proc/net/snmp in the namespace): `Ip.FragCreates` etc. */
-async function kernelSnmp(ns: string): Promise<Record<string, number>> {
-  const r = await runInNs(ns, ['cat', '/proc/net/snmp'], { timeoutMs: 5000 });
-  const lines = r.stdout.split('\n').filter((l) => l.trim());
-  const out: Record<string, number> = {};
-  for (let i = 0; i + 1 < lines.length; i += 2) {
-    const [proto, ...names] = lines[i].split(/\s+/);
-    const values = lines[i + 1].split(/\s+/).slice(1);
-    names.forEach((n, k) => (out[`${proto.replace(':', '')}.${n}`] = Number(values[k])));
-  }
-  return out;
-}
 
 type Neigh = { dst: string; lladdr?: string; state: string[] };
 

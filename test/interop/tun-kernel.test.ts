@@ -27,7 +27,6 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createStack, type Stack } from '../../src/stack/stack.js';
 import type { Interface } from '../../src/stack/interface.js';
-import type { RemoteInfo, UdpSocket } from '../../src/socket/udp.js';
 import type { PingReply } from '../../src/stack/ping.js';
 import type { PcapDevice } from '../../src/device/pcap.js';
 import { readFileSync } from 'node:fs';
@@ -36,7 +35,7 @@ import { join } from 'node:path';
 import { createNamespace, deleteNamespace, ip, makeTempDir, nsName, runInNs } from '../../bench/netns.js';
 import { parsePing } from '../../bench/ping-parse.js';
 import { interopSkipReason, until } from '../support/interop.js';
-import { KernelUdp } from '../support/kernel-udp.js';
+import { KernelUdp, bound, collect, kernelSnmp } from '../support/kernel-udp.js';
 
 const skip = interopSkipReason([['ip', 'iproute2'], ['ping', 'iputils-ping']]);
 
@@ -80,38 +79,6 @@ async function withTun(fn: (net: Net) => Promise<void>, opts: { pcap?: string } 
   }
 }
 
-function bound(s: UdpSocket, port = 0, address?: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    s.once('error', reject);
-    s.bind(port, address, () => {
-      s.off('error', reject);
-      resolve(s.address().port);
-    });
-  });
-}
-
-/** Collects a wasagi socket's datagrams; with `echo`, answers each with "echo " + msg to its sender. */
-function collect(s: UdpSocket, echo = false): Array<{ data: Buffer; rinfo: RemoteInfo }> {
-  const got: Array<{ data: Buffer; rinfo: RemoteInfo }> = [];
-  s.on('message', (m: Buffer, r: RemoteInfo) => {
-    got.push({ data: Buffer.from(m), rinfo: { ...r } });
-    if (echo) s.send(Buffer.concat([Buffer.from('echo '), m]), r.port, r.address);
-  });
-  return got;
-}
-
-/** The kernel's IPv4 MIB (/proc/net/snmp in the namespace): `Ip.FragCreates` etc. */
-async function kernelSnmp(ns: string): Promise<Record<string, number>> {
-  const r = await runInNs(ns, ['cat', '/proc/net/snmp'], { timeoutMs: 5000 });
-  const lines = r.stdout.split('\n').filter((l) => l.trim());
-  const out: Record<string, number> = {};
-  for (let i = 0; i + 1 < lines.length; i += 2) {
-    const [proto, ...names] = lines[i].split(/\s+/);
-    const values = lines[i + 1].split(/\s+/).slice(1);
-    names.forEach((n, k) => (out[`${proto.replace(':', '')}.${n}`] = Number(values[k])));
-  }
-  return out;
-}
 
 const payload = (size: number): Buffer => Buffer.from(Array.from({ length: size }, (_, i) => (i * 7 + 3) & 0xff));
 const re = (s: string): string => s.replaceAll('.', '\\.');

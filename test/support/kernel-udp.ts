@@ -2,8 +2,8 @@
 // interop test), driven by a JSON recipe; its events come back as JSON lines.
 // Shared by the TAP and TUN interop suites.
 import assert from 'node:assert/strict';
-import type { RemoteInfo } from '../../src/socket/udp.js';
-import { spawnInNs, type ProcHandle } from '../../bench/netns.js';
+import type { RemoteInfo, UdpSocket } from '../../src/socket/udp.js';
+import { runInNs, spawnInNs, type ProcHandle } from '../../bench/netns.js';
 import { until } from './interop.js';
 
 /**
@@ -116,4 +116,40 @@ export class KernelUdp {
   describe(): string {
     return `kernel socket events: ${JSON.stringify(this.events)}\nstderr: ${this.proc.stderr()}`;
   }
+}
+
+// --- the wasagi side and the kernel's counters ------------------------------------------
+
+/** Binds a wasagi socket; resolves with its port. */
+export function bound(s: UdpSocket, port = 0, address?: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    s.once('error', reject);
+    s.bind(port, address, () => {
+      s.off('error', reject);
+      resolve(s.address().port);
+    });
+  });
+}
+
+/** Collects a wasagi socket's datagrams; with `echo`, answers each with "echo " + msg to its sender. */
+export function collect(s: UdpSocket, echo = false): Array<{ data: Buffer; rinfo: RemoteInfo }> {
+  const got: Array<{ data: Buffer; rinfo: RemoteInfo }> = [];
+  s.on('message', (m: Buffer, r: RemoteInfo) => {
+    got.push({ data: Buffer.from(m), rinfo: { ...r } });
+    if (echo) s.send(Buffer.concat([Buffer.from('echo '), m]), r.port, r.address);
+  });
+  return got;
+}
+
+/** The kernel's IPv4 MIB (/proc/net/snmp in the namespace): `Ip.FragCreates` etc. */
+export async function kernelSnmp(ns: string): Promise<Record<string, number>> {
+  const r = await runInNs(ns, ['cat', '/proc/net/snmp'], { timeoutMs: 5000 });
+  const lines = r.stdout.split('\n').filter((l) => l.trim());
+  const out: Record<string, number> = {};
+  for (let i = 0; i + 1 < lines.length; i += 2) {
+    const [proto, ...names] = lines[i].split(/\s+/);
+    const values = lines[i + 1].split(/\s+/).slice(1);
+    names.forEach((n, k) => (out[`${proto.replace(':', '')}.${n}`] = Number(values[k])));
+  }
+  return out;
 }
