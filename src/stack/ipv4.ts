@@ -593,7 +593,7 @@ export class Ipv4 {
     }
     // From the address the datagram was sent to (it is ours: unicast was checked).
     const from = this.isLocal(dst) ? dst : this.sourceFor(iface, src);
-    if (!from) return;
+    if (!from) return void this.host.countDrop(L.DropReason.ICMP4_ERROR_SUPPRESSED); // no address of ours to send it from
     const msg = { type: type as typeof ICMP4_DEST_UNREACH | typeof ICMP4_TIME_EXCEEDED, code, invoking };
     const len = icmp4Length(msg);
     this.counters.IcmpOutErrors++;
@@ -628,7 +628,7 @@ export class Ipv4 {
     body[0] = ICMP4_ECHO_REPLY;
     body[1] = 0;
     const from = this.isLocal(dst) ? dst : this.sourceFor(iface, src);
-    if (!from) return;
+    if (!from) return void this.host.countDrop(L.DropReason.ECHO_MCAST_NO_SOURCE); // no address of ours to answer from
     this.send(from, src, IPPROTO_ICMP, body.length, (b, o) => {
       b.set(body, o);
       b[o + 2] = 0;
