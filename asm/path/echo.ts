@@ -42,25 +42,36 @@ export function echoInPlace(ifindex: u32, iface: usize, flags: u32, slot: usize,
   s = (s & 0xffff) + (s >> 16);
   s = (s & 0xffff) + (s >> 16);
   store<u16>(l4 + ICMP6_CSUM, <u16>~s);
-  const total = IP6_HEADER_LEN + plen;
+  const hop = flags & IFF_ETHERNET ? nextHop(ifindex, iface, ip + IP6_DST) : 0;
+  return queueInPlace(ifindex, iface, flags, slot, l3 + IP6_HEADER_LEN + plen, desc, hop, Counter.Ip6OutRequests, Counter.Icmp6OutMsgs, Counter.Icmp6OutEchoReplies, Counter.Ip6OutDiscards);
+}
+
+/**
+ * The common end of an echo reply built in place, both families: on Ethernet
+ * the next hop `hop` (0: unknown) gives the destination MAC from the neighbor
+ * table, else RESOLVE hands the slot to the control plane; then the frame of
+ * `frameLen` bytes joins the write list and is counted as it leaves (a
+ * RESOLVE reply is counted by txBuild when the control plane sends it).
+ */
+export function queueInPlace(
+  ifindex: u32, iface: usize, flags: u32, slot: usize, frameLen: u32, desc: usize, hop: usize,
+  outRequests: Counter, outMsgs: Counter, outReplies: Counter, outDiscards: Counter,
+): Verdict {
   if (flags & IFF_ETHERNET) {
-    const hop = nextHop(ifindex, iface, ip + IP6_DST);
     if (hop == 0 || !neighResolve(ifindex, hop, slot + ETH_DST)) {
       store<u16>(desc + DESC_VERDICT, <u16>Verdict.RESOLVE);
       return Verdict.RESOLVE;
     }
     copy6(slot + ETH_SRC, iface + IFACE_MAC);
   }
-  if (!iovPush(slot, l3 + total)) {
-    count(Counter.Ip6OutDiscards);
+  if (!iovPush(slot, frameLen)) {
+    count(outDiscards);
     dropDesc(desc, DropReason.WRITE_FAILED);
     return Verdict.DROP;
   }
-  // Counted when it leaves: a RESOLVE reply is counted by txBuild when the
-  // control plane sends it.
-  count(Counter.Ip6OutRequests);
-  count(Counter.Icmp6OutMsgs);
-  count(Counter.Icmp6OutEchoReplies);
+  count(outRequests);
+  count(outMsgs);
+  count(outReplies);
   store<u16>(desc + DESC_VERDICT, <u16>Verdict.TX_READY);
   store<u16>(desc + DESC_REASON, 0);
   return Verdict.TX_READY;

@@ -3,17 +3,14 @@
 // was sent to, with the identifier, sequence number and data unmodified.
 // Only requests without IP options come here (rx4.ts).
 
-import { IFACE_TTL, IFACE_MAC, IFF_ETHERNET, DESC_VERDICT, DESC_REASON } from '../layout';
+import { IFACE_TTL, IFF_ETHERNET } from '../layout';
 import { Verdict, DropReason, Counter } from '../verdict';
-import { count, dropDesc } from '../table/counters';
+import { dropDesc } from '../table/counters';
 import { nextHop4 } from '../table/addr4';
-import { neighResolve } from '../table/neighbor';
-import { copy6 } from '../util/bytes';
 import { fillPlain } from '../csum/inet';
-import { ETH_SRC, ETH_DST } from '../wire/ethernet';
 import { IP4_SRC, IP4_DST, IP4_FRAG, IP4_TTL, IP4_CSUM, IP4_HEADER_LEN, putMapped } from '../wire/ipv4';
 import { ICMP4_CSUM } from '../wire/icmpv4';
-import { iovPush } from './iov';
+import { queueInPlace } from './echo';
 
 /** Default TTL when IFACE_TTL is 0 (Linux's ip_default_ttl; RFC 1700's value). */
 export const DEFAULT_TTL: u32 = 64;
@@ -55,26 +52,10 @@ export function echo4InPlace(ifindex: u32, iface: usize, flags: u32, slot: usize
   // 1 in 65536, so it is simply recomputed in full.
   if (s == 0) fillPlain(l4, tot - IP4_HEADER_LEN, ICMP4_CSUM);
   else store<u16>(l4 + ICMP4_CSUM, <u16>s);
+  let hop: usize = 0;
   if (flags & IFF_ETHERNET) {
     putMapped(HOP_KEY, src);
-    const hop = nextHop4(ifindex, iface, HOP_KEY);
-    if (hop == 0 || !neighResolve(ifindex, hop, slot + ETH_DST)) {
-      store<u16>(desc + DESC_VERDICT, <u16>Verdict.RESOLVE);
-      return Verdict.RESOLVE;
-    }
-    copy6(slot + ETH_SRC, iface + IFACE_MAC);
+    hop = nextHop4(ifindex, iface, HOP_KEY);
   }
-  if (!iovPush(slot, l3 + tot)) {
-    count(Counter.IpOutDiscards);
-    dropDesc(desc, DropReason.WRITE_FAILED);
-    return Verdict.DROP;
-  }
-  // Counted when it leaves: a RESOLVE reply is counted by txBuild when the
-  // control plane sends it.
-  count(Counter.IpOutRequests);
-  count(Counter.IcmpOutMsgs);
-  count(Counter.IcmpOutEchoReps);
-  store<u16>(desc + DESC_VERDICT, <u16>Verdict.TX_READY);
-  store<u16>(desc + DESC_REASON, 0);
-  return Verdict.TX_READY;
+  return queueInPlace(ifindex, iface, flags, slot, l3 + tot, desc, hop, Counter.IpOutRequests, Counter.IcmpOutMsgs, Counter.IcmpOutEchoReps, Counter.IpOutDiscards);
 }

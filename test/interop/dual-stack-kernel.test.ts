@@ -46,7 +46,6 @@ const GROUP = '239.1.2.3';
 const R4 = '10.9.1.1';
 const H4 = '10.9.1.2';
 
-
 // --- per-test network ---------------------------------------------------------------
 
 interface Net {
@@ -103,7 +102,6 @@ async function warmUp6(ns: string): Promise<void> {
   const r = await runInNs(ns, ['ping', '-6', '-c', '1', '-w', '10', W6], { timeoutMs: 15_000 });
   assert.equal(r.code, 0, `warm-up ping to ${W6} failed: ${r.stdout} ${r.stderr}`);
 }
-
 
 type Neigh = { dst: string; lladdr?: string; state: string[] };
 

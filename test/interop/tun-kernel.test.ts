@@ -44,7 +44,6 @@ const W4 = '10.7.0.2';
 const K6 = '2001:db8:7::1';
 const W6 = '2001:db8:7::2';
 
-
 // --- per-test network ---------------------------------------------------------------
 
 interface Net {
@@ -78,7 +77,6 @@ async function withTun(fn: (net: Net) => Promise<void>, opts: { pcap?: string } 
     await deleteNamespace(ns);
   }
 }
-
 
 const payload = (size: number): Buffer => Buffer.from(Array.from({ length: size }, (_, i) => (i * 7 + 3) & 0xff));
 const re = (s: string): string => s.replaceAll('.', '\\.');
